@@ -1,0 +1,40 @@
+using System.Numerics.Tensors;
+
+namespace RnnSharp.Kernels;
+
+/// <summary>
+/// One step of the simple recurrent cell, with ATen's grouping of the additions:
+/// <c>h' = act((h · W_hhᵀ + b_hh) + inputGates)</c>, where <c>inputGates = x · W_ihᵀ + b_ih</c> was computed
+/// beforehand (for all time steps at once, as ATen does on the CPU).
+/// </summary>
+internal static class RnnCellKernel
+{
+    /// <summary>
+    /// hidden <c>(batch, hiddenSize)</c>, weightHh <c>(hiddenSize, hiddenSize)</c>, biasHh <c>(hiddenSize)</c> or
+    /// empty, inputGates <c>(batch, hiddenSize)</c>, destination <c>(batch, hiddenSize)</c>. Does not allocate;
+    /// <paramref name="destination"/> must not overlap the inputs.
+    /// </summary>
+    public static void Step(
+        ReadOnlySpan<float> hidden, ReadOnlySpan<float> weightHh, ReadOnlySpan<float> biasHh,
+        ReadOnlySpan<float> inputGates, Nonlinearity nonlinearity, Span<float> destination, int batch, int hiddenSize)
+    {
+        int count = batch * hiddenSize;
+        Span<float> y = destination[..count];
+        LinearKernel.Forward(hidden, weightHh, biasHh, y, batch, hiddenSize, hiddenSize);
+        TensorPrimitives.Add(y, inputGates[..count], y);
+        Activate(y, nonlinearity);
+    }
+
+    /// <summary>Applies the cell's activation in place: <c>tanh</c>, or <c>max(0, x)</c> for relu.</summary>
+    public static void Activate(Span<float> values, Nonlinearity nonlinearity)
+    {
+        if (nonlinearity == Nonlinearity.Tanh)
+        {
+            TensorPrimitives.Tanh(values, values);
+        }
+        else
+        {
+            TensorPrimitives.Max(values, 0f, values);
+        }
+    }
+}

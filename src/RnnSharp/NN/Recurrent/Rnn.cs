@@ -1,0 +1,408 @@
+using System.Buffers;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Text;
+using RnnSharp.Kernels;
+
+namespace RnnSharp;
+
+/// <summary>
+/// Equivalent to <c>torch.nn.RNN</c>: a multi-layer Elman RNN with tanh or ReLU, applied to a sequence.
+/// </summary>
+/// <remarks>
+/// <para>
+/// For each element of the input sequence, each layer computes
+/// <c>h_t = act(x_t · W_ihᵀ + b_ih + h_(t−1) · W_hhᵀ + b_hh)</c>, where <c>x_t</c> is the input at time
+/// <c>t</c> (for layers after the first, the previous layer's output at <c>t</c>, with dropout in training
+/// mode), <c>h_(t−1)</c> the layer's hidden state at <c>t − 1</c> (or from <c>h0</c> at <c>t = 0</c>) and
+/// <c>act</c> is tanh or ReLU. A bidirectional RNN runs a second set of layers from the end of the sequence
+/// to its start and concatenates both directions' features.
+/// </para>
+/// <para>
+/// Shapes use PyTorch's letters: <c>L</c> sequence length, <c>N</c> batch size, <c>H_in</c> input size,
+/// <c>H_out</c> hidden size, <c>D</c> = 2 if bidirectional else 1. The input is seq-first, <c>(L, N, H_in)</c>:
+/// dimension 0 is time, as in PyTorch, unless <see cref="BatchFirst"/> is set.
+/// </para>
+/// <para>
+/// Parameters are named and ordered as in PyTorch (<c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>,
+/// <c>bias_hh_l0</c>, then <c>_reverse</c> for the backward direction and <c>_l1</c>… for deeper layers) and are
+/// initialised from <c>U(−1/√H_out, 1/√H_out)</c> in that order, so that after <see cref="Torch.ManualSeed(int)"/>
+/// they equal PyTorch's bit for bit. <see cref="Forward(Tensor, Tensor?)"/> may be called from several threads at
+/// once as long as nothing changes the parameters meanwhile.
+/// </para>
+/// </remarks>
+public sealed class Rnn : Module
+{
+    private readonly float[] _flatParameters;
+    private readonly DirectionWeights[] _weights;
+    private readonly double _dropout;
+
+    /// <summary>
+    /// Creates an RNN with freshly initialised parameters. Equivalent to
+    /// <c>torch.nn.RNN(input_size, hidden_size, num_layers, nonlinearity, bias, batch_first, dropout, bidirectional)</c>.
+    /// </summary>
+    /// <param name="inputSize">The number of features in the input, <c>H_in</c>.</param>
+    /// <param name="hiddenSize">The number of features in the hidden state, <c>H_out</c>.</param>
+    /// <param name="numLayers">The number of stacked recurrent layers.</param>
+    /// <param name="nonlinearity">The activation, <see cref="Nonlinearity.Tanh"/> (default) or <see cref="Nonlinearity.Relu"/>.</param>
+    /// <param name="bias">Whether the layers have the bias vectors <c>b_ih</c> and <c>b_hh</c>.</param>
+    /// <param name="batchFirst">Whether input and output are <c>(N, L, H)</c> instead of <c>(L, N, H)</c>. <c>h0</c> and <c>h_n</c> are not affected.</param>
+    /// <param name="dropout">
+    /// The probability of zeroing each output element of every layer but the last, in training mode. As in
+    /// PyTorch, the value is taken as the decimal written (<c>0.3f</c> is 0.3).
+    /// </param>
+    /// <param name="bidirectional">Whether to add a reverse direction to every layer.</param>
+    /// <param name="generator">The generator to draw the initial parameters from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="inputSize"/>, <paramref name="hiddenSize"/> or <paramref name="numLayers"/> is not positive,
+    /// <paramref name="dropout"/> is outside <c>[0, 1]</c>, or <paramref name="nonlinearity"/> is not a defined value.
+    /// </exception>
+    public Rnn(
+        int inputSize, int hiddenSize, int numLayers = 1, Nonlinearity nonlinearity = Nonlinearity.Tanh,
+        bool bias = true, bool batchFirst = false, float dropout = 0f, bool bidirectional = false,
+        Generator? generator = null)
+    {
+        if (inputSize <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
+        }
+
+        if (hiddenSize <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
+        }
+
+        if (numLayers <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("num_layers", numLayers, nameof(numLayers));
+        }
+
+        if (!(dropout >= 0f && dropout <= 1f))
+        {
+            ThrowHelper.ThrowDropoutOutOfRange(dropout, nameof(dropout));
+        }
+
+        if (!Enum.IsDefined(nonlinearity))
+        {
+            ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
+        }
+
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        NumLayers = numLayers;
+        Nonlinearity = nonlinearity;
+        Bias = bias;
+        BatchFirst = batchFirst;
+        Dropout = dropout;
+        Bidirectional = bidirectional;
+        _dropout = double.Parse(dropout.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+        int directions = NumDirections;
+        long total = 0;
+        for (int layer = 0; layer < numLayers; layer++)
+        {
+            int layerInput = layer == 0 ? inputSize : hiddenSize * directions;
+            long perDirection = ((long)hiddenSize * layerInput) + ((long)hiddenSize * hiddenSize) + (bias ? 2L * hiddenSize : 0);
+            total += perDirection * directions;
+        }
+
+        if (total > Array.MaxLength)
+        {
+            ThrowHelper.ThrowTooManyElements([numLayers, directions, hiddenSize, Math.Max(inputSize, hiddenSize * directions)], nameof(hiddenSize));
+        }
+
+        // One contiguous buffer holds every parameter in registration order; the parameters are views into it.
+        _flatParameters = new float[total];
+        _weights = new DirectionWeights[numLayers * directions];
+        int offset = 0;
+        for (int layer = 0; layer < numLayers; layer++)
+        {
+            int layerInput = layer == 0 ? inputSize : hiddenSize * directions;
+            for (int direction = 0; direction < directions; direction++)
+            {
+                string suffix = string.Create(CultureInfo.InvariantCulture, $"_l{layer}{(direction == 1 ? "_reverse" : string.Empty)}");
+                var w = new DirectionWeights(
+                    layerInput,
+                    Register("weight_ih" + suffix, [hiddenSize, layerInput], ref offset),
+                    Register("weight_hh" + suffix, [hiddenSize, hiddenSize], ref offset),
+                    bias ? Register("bias_ih" + suffix, [hiddenSize], ref offset) : null,
+                    bias ? Register("bias_hh" + suffix, [hiddenSize], ref offset) : null);
+                _weights[(layer * directions) + direction] = w;
+            }
+        }
+
+        ResetParameters(generator);
+    }
+
+    /// <summary>The number of features in the input, <c>H_in</c> (PyTorch's <c>input_size</c>).</summary>
+    public int InputSize { get; }
+
+    /// <summary>The number of features in the hidden state, <c>H_out</c> (PyTorch's <c>hidden_size</c>).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>The number of stacked recurrent layers (PyTorch's <c>num_layers</c>).</summary>
+    public int NumLayers { get; }
+
+    /// <summary>The activation (PyTorch's <c>nonlinearity</c>).</summary>
+    public Nonlinearity Nonlinearity { get; }
+
+    /// <summary>Whether the layers have bias vectors (PyTorch's <c>bias</c>).</summary>
+    public bool Bias { get; }
+
+    /// <summary>Whether input and output are <c>(N, L, H)</c> (PyTorch's <c>batch_first</c>).</summary>
+    public bool BatchFirst { get; }
+
+    /// <summary>The dropout probability between layers in training mode (PyTorch's <c>dropout</c>).</summary>
+    public float Dropout { get; }
+
+    /// <summary>Whether every layer also runs in reverse (PyTorch's <c>bidirectional</c>).</summary>
+    public bool Bidirectional { get; }
+
+    private int NumDirections => Bidirectional ? 2 : 1;
+
+    /// <inheritdoc/>
+    protected override string TypeName => "RNN";
+
+    /// <summary>
+    /// Re-draws every parameter from <c>U(−1/√H_out, 1/√H_out)</c> in registration order. Equivalent to
+    /// <c>rnn.reset_parameters()</c>.
+    /// </summary>
+    /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    public void ResetParameters(Generator? generator = null)
+    {
+        // PyTorch: stdv = 1.0 / math.sqrt(hidden_size) in double; uniform_ casts the bounds to float32.
+        double stdv = 1.0 / Math.Sqrt(HiddenSize);
+        (generator ?? Torch.DefaultGenerator).FillUniform(_flatParameters, (float)-stdv, (float)stdv);
+    }
+
+    /// <summary>
+    /// Runs the RNN over a sequence. Equivalent to <c>output, h_n = rnn(input, h0)</c>.
+    /// </summary>
+    /// <param name="input">
+    /// The sequence: <c>(L, N, H_in)</c>, or <c>(N, L, H_in)</c> with <see cref="BatchFirst"/>, or <c>(L, H_in)</c>
+    /// for a single unbatched sequence.
+    /// </param>
+    /// <param name="h0">
+    /// The initial hidden state of every layer and direction: <c>(D·num_layers, N, H_out)</c>, or
+    /// <c>(D·num_layers, H_out)</c> for unbatched input. Zeros when <see langword="null"/>.
+    /// </param>
+    /// <returns>The output at every time step and the final hidden state; see <see cref="RnnOutput"/> for their shapes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="input"/> is not 2-D or 3-D, its last dimension is not <see cref="InputSize"/>, its sequence is
+    /// empty, or <paramref name="h0"/> does not have the expected rank or shape. Messages are PyTorch's, e.g.
+    /// <c>input.size(-1) must be equal to input_size. Expected 4, got 3</c>.
+    /// </exception>
+    public RnnOutput Forward(Tensor input, Tensor? h0 = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Dim is not (2 or 3))
+        {
+            ThrowHelper.ThrowInputRank("RNN", "2-D or 3-D", input.Dim, nameof(input));
+        }
+
+        bool batched = input.Dim == 3;
+        if (h0 is not null && h0.Dim != (batched ? 3 : 2))
+        {
+            ThrowHelper.ThrowHiddenRank(batched, h0.Dim, nameof(h0));
+        }
+
+        int seqLen = batched && BatchFirst ? input.Size(1) : input.Size(0);
+        int batch = batched ? (BatchFirst ? input.Size(0) : input.Size(1)) : 1;
+        if (input.Size(-1) != InputSize)
+        {
+            ThrowHelper.ThrowInputSize(InputSize, input.Size(-1), nameof(input));
+        }
+
+        int stateCount = NumDirections * NumLayers;
+        if (h0 is not null)
+        {
+            // PyTorch compares the (unsqueezed, for unbatched input) h0 against (D*num_layers, N, H_out).
+            int[] got = batched ? h0.Shape.ToArray() : [h0.Size(0), 1, h0.Size(1)];
+            if (got[0] != stateCount || got[1] != batch || got[2] != HiddenSize)
+            {
+                ThrowHelper.ThrowHiddenSize([stateCount, batch, HiddenSize], got, nameof(h0));
+            }
+        }
+
+        if (seqLen == 0)
+        {
+            ThrowHelper.ThrowEmptySequence(nameof(input));
+        }
+
+        int width = NumDirections * HiddenSize;
+        int[] outputShape = !batched ? [seqLen, width] : BatchFirst ? [batch, seqLen, width] : [seqLen, batch, width];
+        int[] hNShape = batched ? [stateCount, batch, HiddenSize] : [stateCount, HiddenSize];
+        Tensor output = Tensor.CreateOwned(outputShape);
+        Tensor hN = Tensor.CreateOwned(hNShape);
+        Run(input.AsReadOnlySpan(), h0 is null ? default : h0.AsReadOnlySpan(), seqLen, batch, output.AsSpan(), hN.AsSpan());
+        return new RnnOutput(output, hN);
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr()
+    {
+        var s = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{InputSize}, {HiddenSize}"));
+        if (NumLayers != 1)
+        {
+            s.Append(CultureInfo.InvariantCulture, $", num_layers={NumLayers}");
+        }
+
+        if (!Bias)
+        {
+            s.Append(", bias=False");
+        }
+
+        if (BatchFirst)
+        {
+            s.Append(", batch_first=True");
+        }
+
+        if (Dropout != 0f)
+        {
+            s.Append(", dropout=").Append(PyFormat.Repr(Dropout));
+        }
+
+        if (Bidirectional)
+        {
+            s.Append(", bidirectional=True");
+        }
+
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// The forward pass on validated spans. input is laid out as the caller's tensor (batch-first or not);
+    /// h0 is <c>(D·num_layers, N, H)</c> or empty for zeros; output and hN are written completely.
+    /// </summary>
+    private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> h0, int seqLen, int batch, Span<float> output, Span<float> hN)
+    {
+        int directions = NumDirections;
+        int hidden = HiddenSize;
+        int width = directions * hidden;
+        int stepState = batch * hidden;
+        int rows = seqLen * batch;
+        if (rows == 0)
+        {
+            return; // batch of 0: nothing to compute (the outputs are empty).
+        }
+
+        // Batch-first data is transposed once so that every layer runs seq-first, as ATen does.
+        bool transpose = BatchFirst && batch > 1 && seqLen > 1;
+        bool dropout = Training && _dropout > 0 && NumLayers > 1;
+        int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
+        int maxLayerInput = Math.Max(InputSize, width);
+
+        float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
+        float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
+        float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
+        float[] gates = ArrayPool<float>.Shared.Rent(rows * hidden);
+        float[] state = ArrayPool<float>.Shared.Rent(3 * stepState);
+        try
+        {
+            ReadOnlySpan<float> layerInput = input[..(rows * InputSize)];
+            if (transpose)
+            {
+                SwapFirstTwoDims(layerInput, inputT, batch, seqLen, InputSize);
+                layerInput = inputT.AsSpan(0, rows * InputSize);
+            }
+
+            Span<float> zeros = state.AsSpan(2 * stepState, stepState);
+            zeros.Clear();
+            for (int layer = 0; layer < NumLayers; layer++)
+            {
+                bool last = layer == NumLayers - 1;
+                Span<float> destination = !last
+                    ? layerOut.AsSpan((layer % 2) * rows * width, rows * width)
+                    : transpose ? outputT.AsSpan(0, rows * width) : output[..(rows * width)];
+                int layerInputSize = layer == 0 ? InputSize : width;
+                for (int direction = 0; direction < directions; direction++)
+                {
+                    int index = (layer * directions) + direction;
+                    DirectionWeights w = _weights[index];
+                    RecurrentLayerKernel.Run(
+                        layerInput, seqLen, batch, layerInputSize, hidden,
+                        w.WeightIh.AsReadOnlySpan(), w.WeightHh.AsReadOnlySpan(),
+                        w.BiasIh is null ? default : w.BiasIh.AsReadOnlySpan(),
+                        w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
+                        h0.IsEmpty ? zeros : h0.Slice(index * stepState, stepState),
+                        reverse: direction == 1, Nonlinearity,
+                        destination, width, direction * hidden, hN.Slice(index * stepState, stepState),
+                        gates, state.AsSpan(0, stepState), state.AsSpan(stepState, stepState));
+                }
+
+                if (!last && dropout)
+                {
+                    ApplyDropout(destination, _dropout);
+                }
+
+                layerInput = destination;
+            }
+
+            if (transpose)
+            {
+                SwapFirstTwoDims(outputT.AsSpan(0, rows * width), output, seqLen, batch, width);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(state);
+            ArrayPool<float>.Shared.Return(gates);
+            ArrayPool<float>.Shared.Return(layerOut);
+            if (transpose)
+            {
+                ArrayPool<float>.Shared.Return(outputT);
+                ArrayPool<float>.Shared.Return(inputT);
+            }
+        }
+    }
+
+    /// <summary>
+    /// PyTorch's <c>at::dropout(x, p, train=true)</c> on the CPU, in place: a mask from <c>bernoulli_(1 − p)</c> on
+    /// the global generator, scaled by <c>1 / (1 − p)</c>; all zeros when <c>p = 1</c>.
+    /// </summary>
+    private static void ApplyDropout(Span<float> values, double p)
+    {
+        if (p >= 1)
+        {
+            TensorPrimitives.Multiply(values, 0f, values); // PyTorch multiplies by zero (NaN stays NaN).
+            return;
+        }
+
+        float[] mask = ArrayPool<float>.Shared.Rent(values.Length);
+        try
+        {
+            Span<float> m = mask.AsSpan(0, values.Length);
+            Torch.DefaultGenerator.FillBernoulli(m, 1 - p);
+            TensorPrimitives.Multiply(m, 1f / (float)(1 - p), m);
+            TensorPrimitives.Multiply(values, m, values);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(mask);
+        }
+    }
+
+    /// <summary>Copies a <c>(A, B, C)</c> block into <c>(B, A, C)</c> order.</summary>
+    private static void SwapFirstTwoDims(ReadOnlySpan<float> source, Span<float> destination, int a, int b, int c)
+    {
+        for (int i = 0; i < a; i++)
+        {
+            for (int j = 0; j < b; j++)
+            {
+                source.Slice(((i * b) + j) * c, c).CopyTo(destination.Slice(((j * a) + i) * c, c));
+            }
+        }
+    }
+
+    private Tensor Register(string name, int[] shape, ref int offset)
+    {
+        Tensor view = Tensor.ViewOf(_flatParameters, offset, shape);
+        offset += view.NumElements;
+        RegisterParameter(name, new Parameter(view));
+        return view;
+    }
+
+    /// <summary>The parameter views of one direction of one layer.</summary>
+    private sealed record DirectionWeights(int InputSize, Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh);
+}

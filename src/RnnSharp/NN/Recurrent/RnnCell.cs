@@ -1,0 +1,204 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using RnnSharp.Kernels;
+
+namespace RnnSharp;
+
+/// <summary>
+/// Equivalent to <c>torch.nn.RNNCell</c>: one step of an Elman RNN cell with tanh or ReLU,
+/// <c>h' = act(x · W_ihᵀ + b_ih + h · W_hhᵀ + b_hh)</c>.
+/// </summary>
+/// <remarks>
+/// Parameters are <c>weight_ih</c> <c>(H_out, H_in)</c>, <c>weight_hh</c> <c>(H_out, H_out)</c>, <c>bias_ih</c> and
+/// <c>bias_hh</c> <c>(H_out)</c>, registered and initialised in that order from <c>U(−1/√H_out, 1/√H_out)</c>, so that
+/// after <see cref="Torch.ManualSeed(int)"/> they equal PyTorch's bit for bit. The step runs the same kernel as <see cref="Rnn"/>.
+/// </remarks>
+public sealed class RnnCell : Module
+{
+    private readonly float[] _flatParameters;
+    private readonly Tensor _weightIh;
+    private readonly Tensor _weightHh;
+    private readonly Tensor? _biasIh;
+    private readonly Tensor? _biasHh;
+
+    /// <summary>
+    /// Creates a cell with freshly initialised parameters. Equivalent to
+    /// <c>torch.nn.RNNCell(input_size, hidden_size, bias, nonlinearity)</c>.
+    /// </summary>
+    /// <param name="inputSize">The number of features in the input, <c>H_in</c>.</param>
+    /// <param name="hiddenSize">The number of features in the hidden state, <c>H_out</c>.</param>
+    /// <param name="bias">Whether the cell has the bias vectors <c>b_ih</c> and <c>b_hh</c>.</param>
+    /// <param name="nonlinearity">The activation, <see cref="Nonlinearity.Tanh"/> (default) or <see cref="Nonlinearity.Relu"/>.</param>
+    /// <param name="generator">The generator to draw the initial parameters from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="inputSize"/> or <paramref name="hiddenSize"/> is not positive, or <paramref name="nonlinearity"/> is not a defined value.
+    /// </exception>
+    public RnnCell(int inputSize, int hiddenSize, bool bias = true, Nonlinearity nonlinearity = Nonlinearity.Tanh, Generator? generator = null)
+    {
+        if (inputSize <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
+        }
+
+        if (hiddenSize <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
+        }
+
+        if (!Enum.IsDefined(nonlinearity))
+        {
+            ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
+        }
+
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        Bias = bias;
+        Nonlinearity = nonlinearity;
+
+        long total = ((long)hiddenSize * inputSize) + ((long)hiddenSize * hiddenSize) + (bias ? 2L * hiddenSize : 0);
+        if (total > Array.MaxLength)
+        {
+            ThrowHelper.ThrowTooManyElements([hiddenSize, inputSize + hiddenSize], nameof(hiddenSize));
+        }
+
+        _flatParameters = new float[total];
+        int offset = 0;
+        _weightIh = Register("weight_ih", [hiddenSize, inputSize], ref offset);
+        _weightHh = Register("weight_hh", [hiddenSize, hiddenSize], ref offset);
+        if (bias)
+        {
+            _biasIh = Register("bias_ih", [hiddenSize], ref offset);
+            _biasHh = Register("bias_hh", [hiddenSize], ref offset);
+        }
+        else
+        {
+            RegisterParameter("bias_ih", null);
+            RegisterParameter("bias_hh", null);
+        }
+
+        ResetParameters(generator);
+    }
+
+    /// <summary>The number of features in the input, <c>H_in</c> (PyTorch's <c>input_size</c>).</summary>
+    public int InputSize { get; }
+
+    /// <summary>The number of features in the hidden state, <c>H_out</c> (PyTorch's <c>hidden_size</c>).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>Whether the cell has bias vectors (PyTorch's <c>bias</c>).</summary>
+    public bool Bias { get; }
+
+    /// <summary>The activation (PyTorch's <c>nonlinearity</c>).</summary>
+    public Nonlinearity Nonlinearity { get; }
+
+    /// <inheritdoc/>
+    protected override string TypeName => "RNNCell";
+
+    /// <summary>
+    /// Re-draws every parameter from <c>U(−1/√H_out, 1/√H_out)</c> in registration order. Equivalent to
+    /// <c>cell.reset_parameters()</c>.
+    /// </summary>
+    /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    public void ResetParameters(Generator? generator = null)
+    {
+        double stdv = 1.0 / Math.Sqrt(HiddenSize);
+        (generator ?? Torch.DefaultGenerator).FillUniform(_flatParameters, (float)-stdv, (float)stdv);
+    }
+
+    /// <summary>Computes one step. Equivalent to <c>h1 = cell(input, hx)</c>.</summary>
+    /// <param name="input">The input: <c>(N, H_in)</c>, or <c>(H_in)</c> for a single unbatched sample.</param>
+    /// <param name="hx">The hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input. Zeros when <see langword="null"/>.</param>
+    /// <returns>The next hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="input"/> is not 1-D or 2-D or its last dimension is not <see cref="InputSize"/>, or
+    /// <paramref name="hx"/> does not match it in rank, batch size or hidden size. Messages are PyTorch's, e.g.
+    /// <c>input has inconsistent input_size: got 3 expected 4</c>.
+    /// </exception>
+    public Tensor Forward(Tensor input, Tensor? hx = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Dim is not (1 or 2))
+        {
+            ThrowHelper.ThrowInputRank("RNNCell", "1-D or 2-D", input.Dim, nameof(input));
+        }
+
+        bool batched = input.Dim == 2;
+        if (hx is not null && hx.Dim != input.Dim)
+        {
+            ThrowHelper.ThrowCellHiddenRank(batched, hx.Dim, nameof(hx));
+        }
+
+        int batch = batched ? input.Size(0) : 1;
+        if (input.Size(-1) != InputSize)
+        {
+            ThrowHelper.ThrowCellInputSize(InputSize, input.Size(-1), nameof(input));
+        }
+
+        if (hx is not null)
+        {
+            if (batched && hx.Size(0) != batch)
+            {
+                ThrowHelper.ThrowCellBatch(batch, hx.Size(0), nameof(hx));
+            }
+
+            if (hx.Size(-1) != HiddenSize)
+            {
+                ThrowHelper.ThrowCellHiddenSize(HiddenSize, hx.Size(-1), nameof(hx));
+            }
+        }
+
+        Tensor result = Tensor.CreateOwned(batched ? [batch, HiddenSize] : [HiddenSize]);
+        int count = batch * HiddenSize;
+        if (count == 0)
+        {
+            return result;
+        }
+
+        float[] scratch = ArrayPool<float>.Shared.Rent(2 * count);
+        try
+        {
+            Span<float> gates = scratch.AsSpan(0, count);
+            Span<float> zeros = scratch.AsSpan(count, count);
+            zeros.Clear();
+            LinearKernel.Forward(
+                input.AsReadOnlySpan(), _weightIh.AsReadOnlySpan(), _biasIh is null ? default : _biasIh.AsReadOnlySpan(),
+                gates, batch, InputSize, HiddenSize);
+            RnnCellKernel.Step(
+                hx is null ? zeros : hx.AsReadOnlySpan(), _weightHh.AsReadOnlySpan(),
+                _biasHh is null ? default : _biasHh.AsReadOnlySpan(), gates, Nonlinearity, result.AsSpan(), batch, HiddenSize);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr()
+    {
+        var s = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{InputSize}, {HiddenSize}"));
+        if (!Bias)
+        {
+            s.Append(", bias=False");
+        }
+
+        if (Nonlinearity != Nonlinearity.Tanh)
+        {
+            s.Append(", nonlinearity=relu");
+        }
+
+        return s.ToString();
+    }
+
+    private Tensor Register(string name, int[] shape, ref int offset)
+    {
+        Tensor view = Tensor.ViewOf(_flatParameters, offset, shape);
+        offset += view.NumElements;
+        RegisterParameter(name, new Parameter(view));
+        return view;
+    }
+}

@@ -1,0 +1,519 @@
+#!/usr/bin/python3
+"""Records the PyTorch fixtures that RnnSharp's tests compare against.
+
+Every expected value in RnnSharp's parity tests comes from the files this script
+writes; none is typed by hand. Run it with real PyTorch (Debian's python3-torch,
+PyTorch 1.13.1, which installs for /usr/bin/python3):
+
+    apt-get update && apt-get install -y python3-torch
+    /usr/bin/python3 tests/RnnSharp.Tests/Fixtures/record_fixtures.py
+
+It rewrites the *.json files and seed_program.out next to itself. The output is
+deterministic: running it twice gives identical files.
+
+File format (FORMAT_VERSION below): UTF-8 JSON with a "header" object
+(format_version, torch_version, numpy_version, recorder, notes) and a "cases"
+list. A tensor is {"shape": [...], "data": [...]} with data flattened in
+row-major order; every float32 is written as its shortest round-trip decimal
+(numpy's float32 repr), and non-finite values as the strings "nan", "inf",
+"-inf", so that parsing the text as a float32 gives back the exact bits.
+"""
+
+import contextlib
+import io
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import torch
+
+FORMAT_VERSION = 1
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+# ---------------------------------------------------------------- encoding
+
+
+class _Raw(float):
+    """A float whose JSON text is fixed in advance (the float32 shortest repr)."""
+
+    def __new__(cls, text):
+        obj = super().__new__(cls, float(text))
+        obj.text = text
+        return obj
+
+    def __repr__(self):
+        return self.text
+
+
+def f32(value):
+    """One float32 as JSON: shortest round-trip decimal, or a string if non-finite."""
+    v = np.float32(value)
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return _Raw(repr(v))
+
+
+def tensor(t):
+    t = t.detach().to(torch.float32).contiguous()
+    return {"shape": list(t.shape), "data": [f32(v) for v in t.reshape(-1).tolist()]}
+
+
+def state_dict(module):
+    # A list, not an object: registration order is part of what is recorded.
+    return [{"name": k, "tensor": tensor(v)} for k, v in module.state_dict().items()]
+
+
+def write(name, cases, notes):
+    header = {
+        "format_version": FORMAT_VERSION,
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "recorder": "tests/RnnSharp.Tests/Fixtures/record_fixtures.py",
+        "notes": notes,
+    }
+    text = "".join(_iterencode({"header": header, "cases": cases}))
+    path = os.path.join(HERE, name)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+        f.write("\n")
+    print(f"wrote {name}: {len(cases)} cases, {len(text) // 1024} KiB")
+
+
+def _iterencode(o):
+    """A small JSON writer: one case per line keeps diffs readable."""
+    yield "{\"header\":"
+    yield json.dumps(o["header"], ensure_ascii=False)
+    yield ",\n\"cases\":[\n"
+    for i, case in enumerate(o["cases"]):
+        if i:
+            yield ",\n"
+        yield from _value(case)
+    yield "\n]}"
+
+
+def _value(o):
+    if isinstance(o, _Raw):
+        yield o.text
+    elif isinstance(o, bool) or o is None:
+        yield json.dumps(o)
+    elif isinstance(o, (int, str)):
+        yield json.dumps(o, ensure_ascii=False)
+    elif isinstance(o, float):
+        raise TypeError("floats must go through f32() so their text is exact")
+    elif isinstance(o, dict):
+        yield "{"
+        for i, (k, v) in enumerate(o.items()):
+            if i:
+                yield ","
+            yield json.dumps(k)
+            yield ":"
+            yield from _value(v)
+        yield "}"
+    elif isinstance(o, (list, tuple)):
+        yield "["
+        for i, v in enumerate(o):
+            if i:
+                yield ","
+            yield from _value(v)
+        yield "]"
+    else:
+        raise TypeError(type(o))
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def rnn_config(input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+               batch_first=False, dropout=0.0, bidirectional=False):
+    return {
+        "input_size": input_size, "hidden_size": hidden_size, "num_layers": num_layers,
+        "nonlinearity": nonlinearity, "bias": bias, "batch_first": batch_first,
+        "dropout": f32(dropout), "bidirectional": bidirectional,
+    }
+
+
+def make_rnn(cfg):
+    kwargs = dict(cfg)
+    kwargs["dropout"] = float(cfg["dropout"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dropout with one layer warns; we record anyway
+        return torch.nn.RNN(**kwargs)
+
+
+def randn(shape, seed, scale=1.0):
+    g = torch.Generator().manual_seed(seed)
+    return (torch.randn(*shape, generator=g) * scale).to(torch.float32)
+
+
+# ---------------------------------------------------------------- seed program
+
+
+def record_seed_program():
+    """The lab's program (../shared/reference/seed_program.py), line for line."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        torch.manual_seed(0)
+        input_size = 4
+        hidden_size = 2
+        h = [1, 0, 0, 0]
+        e = [0, 1, 0, 0]
+        l = [0, 0, 1, 0]
+        o = [0, 0, 0, 1]
+        input_data_np = np.array([[h, e, l, l, o], [e, o, l, l, l], [l, l, e, e, l]], dtype=np.float32)
+        input_data = torch.Tensor(input_data_np)
+        rnn = torch.nn.RNN(input_size, hidden_size)
+        outputs, _status = rnn(input_data)
+        print(outputs)
+        print(outputs.size())
+    printed = out.getvalue()
+    with open(os.path.join(HERE, "seed_program.out"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(printed)
+    case = {
+        "name": "seed_program",
+        "seed": 0,
+        "config": rnn_config(input_size, hidden_size),
+        "state_dict": state_dict(rnn),
+        "input": tensor(input_data),
+        "output": tensor(outputs),
+        "h_n": tensor(_status),
+        "stdout": printed,
+        "repr": repr(rnn),
+    }
+    write("seed_program.json", [case], "torch.manual_seed(0); torch.nn.RNN(4, 2) on the one-hot 'hello' batch; stdout is what print() wrote (seed_program.out holds the same text).")
+
+
+# ---------------------------------------------------------------- init
+
+
+def record_init():
+    cases = []
+    configs = [
+        rnn_config(4, 2),
+        rnn_config(1, 1),
+        rnn_config(3, 5, num_layers=2),
+        rnn_config(3, 5, bidirectional=True),
+        rnn_config(6, 4, num_layers=3, bias=False, bidirectional=True),
+        rnn_config(10, 64, nonlinearity="relu"),
+        rnn_config(7, 33, num_layers=2, batch_first=True, dropout=0.25),
+    ]
+    seeds = [0, 1, 42, 12345, 2**31 - 1, -1, 2**32 + 7, -(2**40) - 3]
+    for seed in seeds:
+        for cfg in configs:
+            torch.manual_seed(seed)
+            rnn = make_rnn(cfg)
+            cases.append({"kind": "rnn", "seed": seed, "config": cfg, "state_dict": state_dict(rnn)})
+    # Several modules from one seed: the generator's stream continues across them.
+    torch.manual_seed(7)
+    first = make_rnn(rnn_config(4, 3))
+    second = make_rnn(rnn_config(2, 6, num_layers=2))
+    cell = torch.nn.RNNCell(5, 4)
+    cases.append({"kind": "sequence", "seed": 7, "modules": [
+        {"kind": "rnn", "config": rnn_config(4, 3), "state_dict": state_dict(first)},
+        {"kind": "rnn", "config": rnn_config(2, 6, num_layers=2), "state_dict": state_dict(second)},
+        {"kind": "cell", "config": {"input_size": 5, "hidden_size": 4, "bias": True, "nonlinearity": "tanh"},
+         "state_dict": state_dict(cell)},
+    ]})
+    for seed in [0, 3, 99]:
+        for (i, hsz, bias) in [(4, 2, True), (3, 7, False), (16, 17, True)]:
+            torch.manual_seed(seed)
+            cell = torch.nn.RNNCell(i, hsz, bias=bias)
+            cases.append({"kind": "cell", "seed": seed,
+                          "config": {"input_size": i, "hidden_size": hsz, "bias": bias, "nonlinearity": "tanh"},
+                          "state_dict": state_dict(cell)})
+    # torch.rand on the global generator and on an explicit torch.Generator.
+    for seed in [0, 5, 2**31 - 1]:
+        torch.manual_seed(seed)
+        r = torch.rand(1000)
+        g = torch.Generator().manual_seed(seed + 1)
+        rg = torch.rand(3, 4, generator=g)
+        cases.append({"kind": "rand", "seed": seed, "rand": tensor(r),
+                      "generator_seed": seed + 1, "generator_rand": tensor(rg)})
+    write("rnn_init.json", cases,
+          "Parameters right after torch.manual_seed(seed) and construction, in registration order; "
+          "plus torch.rand draws. Compare bit for bit.")
+
+
+# ---------------------------------------------------------------- forward
+
+
+def forward_case(name, cfg, seq_len, batch, seed, *, unbatched=False, with_h0=False, train=False,
+                 scale=1.0, h0_scale=1.0):
+    torch.manual_seed(seed)
+    rnn = make_rnn(cfg)
+    rnn.train(train)
+    d = 2 if cfg["bidirectional"] else 1
+    if unbatched:
+        x = randn((seq_len, cfg["input_size"]), seed + 1000, scale)
+        h0 = randn((d * cfg["num_layers"], cfg["hidden_size"]), seed + 2000, h0_scale) if with_h0 else None
+    else:
+        shape = (batch, seq_len, cfg["input_size"]) if cfg["batch_first"] else (seq_len, batch, cfg["input_size"])
+        x = randn(shape, seed + 1000, scale)
+        h0 = randn((d * cfg["num_layers"], batch, cfg["hidden_size"]), seed + 2000, h0_scale) if with_h0 else None
+    # The generator continues from where construction left it: dropout draws from there.
+    with torch.no_grad():
+        output, h_n = rnn(x, h0) if h0 is not None else rnn(x)
+    return {
+        "name": name, "seed": seed, "config": cfg, "training": train,
+        "state_dict": state_dict(rnn), "input": tensor(x),
+        "h0": tensor(h0) if h0 is not None else None,
+        "output": tensor(output), "h_n": tensor(h_n), "repr": repr(rnn),
+    }
+
+
+def record_forward():
+    cases = []
+    seed = 100
+    # The grid: every switch of torch.nn.RNN, small sizes.
+    for num_layers in (1, 2, 3):
+        for nonlinearity in ("tanh", "relu"):
+            for bias in (True, False):
+                for batch_first in (False, True):
+                    for bidirectional in (False, True):
+                        for mode in ("batched", "batched_h0", "unbatched", "unbatched_h0"):
+                            cfg = rnn_config(3, 4, num_layers, nonlinearity, bias, batch_first, 0.0, bidirectional)
+                            name = (f"grid_l{num_layers}_{nonlinearity}_{'bias' if bias else 'nobias'}"
+                                    f"_{'bf' if batch_first else 'sf'}_{'bi' if bidirectional else 'uni'}_{mode}")
+                            seed += 1
+                            cases.append(forward_case(name, cfg, 5, 2, seed,
+                                                      unbatched=mode.startswith("unbatched"),
+                                                      with_h0=mode.endswith("h0")))
+    # Edges: one of everything, long sequences, saturation, sizes around SIMD widths.
+    cases.append(forward_case("edge_L1_N1_H1", rnn_config(1, 1), 1, 1, 7))
+    cases.append(forward_case("edge_L1_N1_H1_h0", rnn_config(1, 1), 1, 1, 8, with_h0=True))
+    cases.append(forward_case("edge_L1_unbatched", rnn_config(3, 2, bidirectional=True), 1, 1, 9, unbatched=True))
+    cases.append(forward_case("edge_batch0", rnn_config(3, 2, num_layers=2), 4, 0, 10))
+    cases.append(forward_case("long_L500_tanh", rnn_config(3, 8), 500, 2, 11, with_h0=True))
+    cases.append(forward_case("long_L300_relu_bidir", rnn_config(2, 5, nonlinearity="relu", bidirectional=True), 300, 1, 12))
+    cases.append(forward_case("saturating_tanh", rnn_config(4, 6, num_layers=2), 8, 3, 13, scale=100.0, with_h0=True, h0_scale=50.0))
+    cases.append(forward_case("saturating_relu", rnn_config(4, 6, nonlinearity="relu"), 8, 3, 14, scale=1000.0))
+    cases.append(forward_case("tiny_inputs", rnn_config(4, 6), 6, 2, 15, scale=1e-6))
+    for i, (isz, hsz) in enumerate([(7, 7), (8, 8), (9, 9), (15, 16), (16, 17), (17, 15), (31, 32),
+                                    (32, 33), (33, 31), (63, 64), (64, 65), (65, 63)]):
+        cases.append(forward_case(f"simd_I{isz}_H{hsz}", rnn_config(isz, hsz), 6, 3, 20 + i, with_h0=True))
+    cases.append(forward_case("medium_2layer_bidir_bf", rnn_config(33, 65, num_layers=2, batch_first=True, bidirectional=True), 20, 8, 40, with_h0=True))
+    cases.append(forward_case("medium_3layer_relu", rnn_config(16, 24, num_layers=3, nonlinearity="relu"), 12, 5, 41))
+    # Dropout: applied between layers in training mode only, drawn from the global generator.
+    cases.append(forward_case("dropout_train_3layer", rnn_config(3, 5, num_layers=3, dropout=0.5), 6, 4, 50, train=True))
+    cases.append(forward_case("dropout_train_bidir", rnn_config(4, 6, num_layers=2, dropout=0.3, bidirectional=True), 5, 3, 51, train=True, with_h0=True))
+    cases.append(forward_case("dropout_train_unbatched_bf", rnn_config(4, 6, num_layers=2, dropout=0.2, batch_first=True), 7, 1, 52, train=True, unbatched=True))
+    cases.append(forward_case("dropout_train_p1", rnn_config(3, 4, num_layers=2, dropout=1.0), 4, 2, 53, train=True))
+    cases.append(forward_case("dropout_train_p0", rnn_config(3, 4, num_layers=2, dropout=0.0), 4, 2, 54, train=True))
+    cases.append(forward_case("dropout_eval", rnn_config(3, 4, num_layers=3, dropout=0.5), 4, 2, 55, train=False))
+    cases.append(forward_case("dropout_train_1layer", rnn_config(3, 4, num_layers=1, dropout=0.5), 4, 2, 56, train=True))
+    write("rnn_forward.json", cases,
+          "torch.manual_seed(seed); rnn = torch.nn.RNN(**config); rnn.train(training); output, h_n = rnn(input[, h0]). "
+          "Inputs come from torch.randn on a separate torch.Generator; dropout draws continue the global generator after construction.")
+
+
+def record_cell():
+    cases = []
+    seed = 300
+    for (isz, hsz) in [(4, 2), (1, 1), (9, 17)]:
+        for nonlinearity in ("tanh", "relu"):
+            for bias in (True, False):
+                for mode in ("batched", "batched_hx", "unbatched", "unbatched_hx"):
+                    seed += 1
+                    torch.manual_seed(seed)
+                    cell = torch.nn.RNNCell(isz, hsz, bias=bias, nonlinearity=nonlinearity)
+                    if mode.startswith("unbatched"):
+                        x = randn((isz,), seed + 1000)
+                        hx = randn((hsz,), seed + 2000) if mode.endswith("hx") else None
+                    else:
+                        x = randn((3, isz), seed + 1000)
+                        hx = randn((3, hsz), seed + 2000) if mode.endswith("hx") else None
+                    with torch.no_grad():
+                        h = cell(x, hx) if hx is not None else cell(x)
+                    cases.append({
+                        "name": f"cell_I{isz}_H{hsz}_{nonlinearity}_{'bias' if bias else 'nobias'}_{mode}",
+                        "seed": seed,
+                        "config": {"input_size": isz, "hidden_size": hsz, "bias": bias, "nonlinearity": nonlinearity},
+                        "state_dict": state_dict(cell), "input": tensor(x),
+                        "hx": tensor(hx) if hx is not None else None,
+                        "output": tensor(h), "repr": repr(cell),
+                    })
+    write("rnn_cell.json", cases, "torch.manual_seed(seed); cell = torch.nn.RNNCell(**config); h = cell(input[, hx]).")
+
+
+# ---------------------------------------------------------------- errors
+
+
+def record_errors():
+    def catch(fn):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fn()
+        except Exception as e:  # noqa: BLE001 - we record whatever PyTorch raises
+            return type(e).__name__, str(e)
+        raise AssertionError("expected an error")
+
+    rnn = torch.nn.RNN(4, 2)
+    bi = torch.nn.RNN(4, 2, num_layers=2, bidirectional=True)
+    cell = torch.nn.RNNCell(4, 2)
+    sd = rnn.state_dict()
+    checks = {
+        "rnn_input_size": lambda: rnn(torch.zeros(5, 3, 3)),
+        "rnn_input_size_unbatched": lambda: rnn(torch.zeros(5, 3)),
+        "rnn_h0_batch": lambda: rnn(torch.zeros(5, 3, 4), torch.zeros(1, 2, 2)),
+        "rnn_h0_layers": lambda: bi(torch.zeros(5, 3, 4), torch.zeros(2, 3, 2)),
+        "rnn_h0_hidden": lambda: rnn(torch.zeros(5, 3, 4), torch.zeros(1, 3, 3)),
+        "rnn_batched_input_unbatched_h0": lambda: rnn(torch.zeros(5, 3, 4), torch.zeros(1, 2)),
+        "rnn_unbatched_input_batched_h0": lambda: rnn(torch.zeros(5, 4), torch.zeros(1, 1, 2)),
+        "rnn_unbatched_h0_shape": lambda: rnn(torch.zeros(5, 4), torch.zeros(2, 2)),
+        "rnn_empty_sequence": lambda: rnn(torch.zeros(0, 3, 4)),
+        "rnn_dropout_negative": lambda: torch.nn.RNN(4, 2, dropout=-0.1),
+        "rnn_dropout_above_one": lambda: torch.nn.RNN(4, 2, dropout=1.5),
+        "cell_input_size": lambda: cell(torch.zeros(3, 3)),
+        "cell_hx_hidden": lambda: cell(torch.zeros(3, 4), torch.zeros(3, 3)),
+        "cell_hx_batch": lambda: cell(torch.zeros(3, 4), torch.zeros(2, 2)),
+        "cell_input_rank": lambda: cell(torch.zeros(1, 3, 4)),
+        "view_size": lambda: torch.zeros(5).view(2, 3),
+        "load_missing": lambda: rnn.load_state_dict({k: v for k, v in sd.items() if k != "bias_hh_l0"}),
+        "load_unexpected": lambda: rnn.load_state_dict({**sd, "weight_ih_l1": torch.zeros(2, 2)}),
+        "load_size_mismatch": lambda: rnn.load_state_dict({**sd, "weight_ih_l0": torch.zeros(2, 3)}),
+        "load_all_three": lambda: rnn.load_state_dict(
+            {**{k: v for k, v in sd.items() if k != "bias_hh_l0"}, "weight_ih_l0": torch.zeros(2, 3), "extra": torch.zeros(1)}),
+    }
+    cases = []
+    for name, fn in checks.items():
+        kind, message = catch(fn)
+        cases.append({"name": name, "python_exception": kind, "message": message})
+    write("errors.json", cases, "The exception type and message PyTorch raises for each bad call.")
+
+
+# ---------------------------------------------------------------- printing
+
+
+def record_tensor_str():
+    cases = []
+
+    def add(name, t, **opts):
+        t = t.to(torch.float32)
+        if opts:
+            torch.set_printoptions(**opts)
+        try:
+            text = str(t)
+        finally:
+            torch.set_printoptions(profile="default")
+        case = {"name": name, "tensor": tensor(t), "str": text}
+        if opts:
+            case["print_options"] = {k: (f32(v) if isinstance(v, float) else v) for k, v in opts.items()}
+        cases.append(case)
+
+    nan, inf = float("nan"), float("inf")
+    T = torch.tensor
+    # 0-d
+    for i, v in enumerate([0.0, -0.0, 3.0, -3.0, 0.5, 1.0 / 3.0, 1e-5, 1e10, 123456789.0, 1e8, 12345.678,
+                           nan, inf, -inf, 0.03125, 2.5, 0.00015, -7.25e-7]):
+        add(f"scalar_{i}", T(v))
+    # 1-D basics
+    add("empty_1d", torch.zeros(0))
+    add("ints", T([1.0, 2.0, 3.0]))
+    add("ints_negative", T([-1.0, 20.0, -300.0]))
+    add("ints_with_zero", T([0.0, 1.0, -0.0]))
+    add("all_zeros", torch.zeros(4))
+    add("all_negative_zeros", T([-0.0, -0.0]))
+    add("all_nan", T([nan, nan]))
+    add("all_inf", T([inf, -inf]))
+    add("ints_nan_inf", T([1.0, nan, inf, -inf, 2.0]))
+    add("floats_nan_inf", T([1.5, nan, -inf, 0.25]))
+    add("mixed", T([0.1, -2.5, 3.14159, 100.0]))
+    add("negative_zero_mixed", T([-0.0, 0.5, -0.5]))
+    add("ties_half_even_sci", T([0.03125, -0.03125, 0.00015, 1.00005, 0.09375, 2.5]))
+    add("ties_half_even_fixed", T([0.03125, -0.03125, 0.09375, 0.15625, 2.5, 1.00005]))
+    add("ties_half_even_sci_digits", T([1.03125, 1.09375, -1.03125, 1e-6]))
+    add("small_to_sci", T([1e-5, 0.5]))
+    add("ratio_to_sci", T([0.001, 2.0]))
+    add("ratio_exactly_1000", T([0.002, 2.0]))
+    add("big_to_sci", T([1.5e8, 1.0]))
+    add("int_big_ratio_sci", T([1.0, 2000.0]))
+    add("int_1e8", T([1e8, 1.0, 5.0]))
+    add("int_above_1e8", T([2e8, 3.0]))
+    add("int_1000_ratio", T([1.0, 1000.0]))
+    add("sci_with_nan", T([1e-7, nan, 1.0, -inf]))
+    add("huge", T([3.4e38, -1e-38, 1.0]))
+    add("denormal", T([1e-45, 1.0]))
+    add("rounds_to_zero_negative", T([-0.00001, 1.0, 2.0]))
+    add("rounding_carry", T([9.99995, 0.99999, 99.99999]))
+    add("sci_rounding_carry", T([9.99996e-5, 1.0, 9.99999e9]))
+    add("width_mixed_sign", T([-1234.5678, 1.0, 0.001]))
+    # Wrapping at 80 characters
+    add("wrap_1d_ints", torch.arange(40, dtype=torch.float32))
+    add("wrap_1d_floats", randn((30,), 1))
+    add("wrap_1d_sci", randn((25,), 2) * 1e-6)
+    add("wrap_2d", randn((4, 20), 3))
+    add("wrap_3d", randn((2, 3, 14), 4))
+    # Shapes
+    add("matrix_2x3", randn((2, 3), 5))
+    add("matrix_1x1", T([[2.5]]))
+    add("column", randn((5, 1), 6))
+    add("tensor_3d", randn((2, 3, 4), 7))
+    add("tensor_4d", randn((2, 2, 2, 3), 8))
+    add("tensor_5d", randn((2, 1, 2, 1, 2), 9))
+    # Empty tensors
+    for shape in [(2, 0), (0, 3), (0, 3, 4), (3, 0, 2), (1, 0)]:
+        add("empty_" + "x".join(map(str, shape)), torch.zeros(*shape))
+    # Summarisation above 1000 elements, 3 edge items
+    add("summary_1d_1001", torch.arange(1001, dtype=torch.float32))
+    add("summary_1d_floats", randn((2000,), 10))
+    add("summary_2d", randn((100, 100), 11))
+    add("summary_2d_wide", randn((2, 1000), 12))
+    add("summary_2d_tall", randn((1000, 2), 13))
+    add("summary_3d", randn((11, 11, 11), 14))
+    add("summary_sci", randn((40, 40), 15) * 1e-5)
+    add("summary_formatter_ignores_middle", torch.cat([torch.ones(3), torch.full((1000,), 1e9), torch.ones(3) * 2]))
+    add("not_summarized_1000", randn((1000,), 16))
+    add("summary_3d_small_dims", randn((2, 3, 200), 17))
+    # Random values at many scales
+    for i, scale in enumerate([1e-9, 1e-5, 1e-4, 1e-3, 0.1, 1.0, 10.0, 999.0, 1e4, 1e7, 1e9, 1e20]):
+        add(f"scale_{i}", randn((3, 4), 30 + i) * scale)
+    # Print options
+    add("opt_precision_2", randn((3, 3), 40), precision=2)
+    add("opt_precision_8", randn((2, 3), 41), precision=8)
+    add("opt_sci_true", randn((2, 3), 42), sci_mode=True)
+    add("opt_sci_false", T([1e-7, 1.0, 1e9]), sci_mode=False)
+    add("opt_linewidth_40", randn((3, 12), 43), linewidth=40)
+    add("opt_threshold_5", torch.arange(10, dtype=torch.float32), threshold=5)
+    add("opt_edgeitems_1", randn((20, 20), 44), threshold=10, edgeitems=1)
+    add("opt_precision_0", T([0.5, 1.5, 2.5, -0.5]), precision=0)
+    # The lab's output
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(4, 2)
+    with torch.no_grad():
+        out, hn = rnn(torch.eye(4)[torch.tensor([[0, 1, 2, 2, 3], [1, 3, 2, 2, 2], [2, 2, 1, 1, 2]])])
+    add("seed_output", out)
+    add("seed_h_n", hn)
+
+    # Parameters print as "Parameter containing:\ntensor(..., requires_grad=True)".
+    params = []
+    torch.manual_seed(0)
+    for name, module in [("rnn_4_2", torch.nn.RNN(4, 2)), ("rnn_30_3", torch.nn.RNN(30, 3)),
+                         ("rnn_2_17", torch.nn.RNN(2, 17))]:
+        for pname, p in module.named_parameters():
+            params.append({"name": f"{name}.{pname}", "tensor": tensor(p), "repr": repr(p)})
+    write("tensor_str.json", cases + [{"name": "parameter_" + p["name"], "parameter": True,
+                                       "tensor": p["tensor"], "str": p["repr"]} for p in params],
+          "str(tensor) for float32 tensors (default print options unless print_options says otherwise); "
+          "cases with parameter=true hold repr(torch.nn.Parameter).")
+
+
+def main():
+    if not torch.__version__.startswith("1.13"):
+        print(f"warning: recording with torch {torch.__version__}; the committed fixtures come from 1.13.1",
+              file=sys.stderr)
+    torch.set_num_threads(1)
+    record_seed_program()
+    record_init()
+    record_forward()
+    record_cell()
+    record_errors()
+    record_tensor_str()
+
+
+if __name__ == "__main__":
+    main()
