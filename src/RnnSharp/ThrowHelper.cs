@@ -85,6 +85,12 @@ internal static class ThrowHelper
         throw new ArgumentOutOfRangeException(paramName, value, Str($"{what} must be greater than zero, got {value}"));
 
     [DoesNotReturn]
+    public static void ThrowParametersTooLarge(long total, string paramName) =>
+        throw new ArgumentOutOfRangeException(
+            paramName,
+            Str($"The module's parameters would hold {total} elements, more than the {Array.MaxLength} one .NET array can hold."));
+
+    [DoesNotReturn]
     public static void ThrowDropoutOutOfRange(float dropout, string paramName) =>
         throw new ArgumentOutOfRangeException(
             paramName, dropout,

@@ -81,6 +81,16 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public void Constructor_ParametersBeyondOneArray_ThrowsArgumentOutOfRangeBeforeAllocating()
+    {
+        var act = () => new Rnn(40_000, 40_000, numLayers: 2);
+
+        act.Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("The module's parameters would hold 6400160000 elements*")
+            .Which.ParamName.Should().Be("hiddenSize");
+    }
+
+    [Fact]
     public void Constructor_DropoutNaN_ThrowsArgumentOutOfRange()
     {
         var act = () => new Rnn(4, 2, numLayers: 2, dropout: float.NaN);

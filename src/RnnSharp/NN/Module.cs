@@ -53,6 +53,14 @@ public abstract class Module
         _parameters.Add(new(name, parameter));
     }
 
+    /// <summary>Registers the next view of <paramref name="buffer"/> as a parameter and returns that view.</summary>
+    private protected Tensor RegisterParameter(string name, FlatParameters buffer, int[] shape)
+    {
+        Tensor view = buffer.Next(shape);
+        RegisterParameter(name, new Parameter(view));
+        return view;
+    }
+
     /// <summary>Registers a sub-module under <paramref name="name"/>. Equivalent to <c>module.add_module(name, module)</c>.</summary>
     /// <param name="name">The sub-module's name; its parameters are keyed <c>name.param</c>.</param>
     /// <param name="module">The sub-module.</param>

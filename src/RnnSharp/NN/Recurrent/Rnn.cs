@@ -33,7 +33,7 @@ namespace RnnSharp;
 /// </remarks>
 public sealed class Rnn : Module
 {
-    private readonly float[] _flatParameters;
+    private readonly FlatParameters _parameters;
     private readonly DirectionWeights[] _weights;
     private readonly double _dropout;
 
@@ -106,15 +106,9 @@ public sealed class Rnn : Module
             total += perDirection * directions;
         }
 
-        if (total > Array.MaxLength)
-        {
-            ThrowHelper.ThrowTooManyElements([numLayers, directions, hiddenSize, Math.Max(inputSize, hiddenSize * directions)], nameof(hiddenSize));
-        }
-
         // One contiguous buffer holds every parameter in registration order; the parameters are views into it.
-        _flatParameters = new float[total];
+        _parameters = new FlatParameters(total, nameof(hiddenSize));
         _weights = new DirectionWeights[numLayers * directions];
-        int offset = 0;
         for (int layer = 0; layer < numLayers; layer++)
         {
             int layerInput = layer == 0 ? inputSize : hiddenSize * directions;
@@ -122,11 +116,10 @@ public sealed class Rnn : Module
             {
                 string suffix = string.Create(CultureInfo.InvariantCulture, $"_l{layer}{(direction == 1 ? "_reverse" : string.Empty)}");
                 var w = new DirectionWeights(
-                    layerInput,
-                    Register("weight_ih" + suffix, [hiddenSize, layerInput], ref offset),
-                    Register("weight_hh" + suffix, [hiddenSize, hiddenSize], ref offset),
-                    bias ? Register("bias_ih" + suffix, [hiddenSize], ref offset) : null,
-                    bias ? Register("bias_hh" + suffix, [hiddenSize], ref offset) : null);
+                    RegisterParameter("weight_ih" + suffix, _parameters, [hiddenSize, layerInput]),
+                    RegisterParameter("weight_hh" + suffix, _parameters, [hiddenSize, hiddenSize]),
+                    bias ? RegisterParameter("bias_ih" + suffix, _parameters, [hiddenSize]) : null,
+                    bias ? RegisterParameter("bias_hh" + suffix, _parameters, [hiddenSize]) : null);
                 _weights[(layer * directions) + direction] = w;
             }
         }
@@ -168,12 +161,7 @@ public sealed class Rnn : Module
     /// <c>rnn.reset_parameters()</c>.
     /// </summary>
     /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
-    public void ResetParameters(Generator? generator = null)
-    {
-        // PyTorch: stdv = 1.0 / math.sqrt(hidden_size) in double; uniform_ casts the bounds to float32.
-        double stdv = 1.0 / Math.Sqrt(HiddenSize);
-        (generator ?? Torch.DefaultGenerator).FillUniform(_flatParameters, (float)-stdv, (float)stdv);
-    }
+    public void ResetParameters(Generator? generator = null) => _parameters.ResetUniform(HiddenSize, generator);
 
     /// <summary>
     /// Runs the RNN over a sequence. Equivalent to <c>output, h_n = rnn(input, h0)</c>.
@@ -291,7 +279,6 @@ public sealed class Rnn : Module
         bool transpose = BatchFirst && batch > 1 && seqLen > 1;
         bool dropout = Training && _dropout > 0 && NumLayers > 1;
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
-        int maxLayerInput = Math.Max(InputSize, width);
 
         float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
@@ -395,14 +382,6 @@ public sealed class Rnn : Module
         }
     }
 
-    private Tensor Register(string name, int[] shape, ref int offset)
-    {
-        Tensor view = Tensor.ViewOf(_flatParameters, offset, shape);
-        offset += view.NumElements;
-        RegisterParameter(name, new Parameter(view));
-        return view;
-    }
-
     /// <summary>The parameter views of one direction of one layer.</summary>
-    private sealed record DirectionWeights(int InputSize, Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh);
+    private sealed record DirectionWeights(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh);
 }

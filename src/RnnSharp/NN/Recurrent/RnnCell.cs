@@ -16,7 +16,7 @@ namespace RnnSharp;
 /// </remarks>
 public sealed class RnnCell : Module
 {
-    private readonly float[] _flatParameters;
+    private readonly FlatParameters _parameters;
     private readonly Tensor _weightIh;
     private readonly Tensor _weightHh;
     private readonly Tensor? _biasIh;
@@ -57,19 +57,13 @@ public sealed class RnnCell : Module
         Nonlinearity = nonlinearity;
 
         long total = ((long)hiddenSize * inputSize) + ((long)hiddenSize * hiddenSize) + (bias ? 2L * hiddenSize : 0);
-        if (total > Array.MaxLength)
-        {
-            ThrowHelper.ThrowTooManyElements([hiddenSize, inputSize + hiddenSize], nameof(hiddenSize));
-        }
-
-        _flatParameters = new float[total];
-        int offset = 0;
-        _weightIh = Register("weight_ih", [hiddenSize, inputSize], ref offset);
-        _weightHh = Register("weight_hh", [hiddenSize, hiddenSize], ref offset);
+        _parameters = new FlatParameters(total, nameof(hiddenSize));
+        _weightIh = RegisterParameter("weight_ih", _parameters, [hiddenSize, inputSize]);
+        _weightHh = RegisterParameter("weight_hh", _parameters, [hiddenSize, hiddenSize]);
         if (bias)
         {
-            _biasIh = Register("bias_ih", [hiddenSize], ref offset);
-            _biasHh = Register("bias_hh", [hiddenSize], ref offset);
+            _biasIh = RegisterParameter("bias_ih", _parameters, [hiddenSize]);
+            _biasHh = RegisterParameter("bias_hh", _parameters, [hiddenSize]);
         }
         else
         {
@@ -100,11 +94,7 @@ public sealed class RnnCell : Module
     /// <c>cell.reset_parameters()</c>.
     /// </summary>
     /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
-    public void ResetParameters(Generator? generator = null)
-    {
-        double stdv = 1.0 / Math.Sqrt(HiddenSize);
-        (generator ?? Torch.DefaultGenerator).FillUniform(_flatParameters, (float)-stdv, (float)stdv);
-    }
+    public void ResetParameters(Generator? generator = null) => _parameters.ResetUniform(HiddenSize, generator);
 
     /// <summary>Computes one step. Equivalent to <c>h1 = cell(input, hx)</c>.</summary>
     /// <param name="input">The input: <c>(N, H_in)</c>, or <c>(H_in)</c> for a single unbatched sample.</param>
@@ -192,13 +182,5 @@ public sealed class RnnCell : Module
         }
 
         return s.ToString();
-    }
-
-    private Tensor Register(string name, int[] shape, ref int offset)
-    {
-        Tensor view = Tensor.ViewOf(_flatParameters, offset, shape);
-        offset += view.NumElements;
-        RegisterParameter(name, new Parameter(view));
-        return view;
     }
 }
