@@ -4,8 +4,10 @@ public sealed partial class Tensor
 {
     /// <summary>
     /// Returns exactly what PyTorch's <c>str(tensor)</c> prints for a float32 tensor without gradient history:
-    /// four decimals, fixed or scientific notation chosen as PyTorch
-    /// chooses, aligned columns, lines wrapped at 80 characters and summaries with <c>...</c> above 1000 elements.
+    /// by default four decimals, fixed or scientific notation chosen as PyTorch chooses, whole numbers as <c>1.</c>,
+    /// aligned columns, lines wrapped at 80 characters and summaries with <c>...</c> above 1000 elements. The
+    /// options are those of <see cref="Torch.PrintOptions"/>, set with
+    /// <see cref="Torch.SetPrintOptions(int?, double?, int?, int?, PrintProfile?, bool?)"/>.
     /// </summary>
     /// <returns>The text PyTorch prints for this tensor.</returns>
     public override string ToString() => TensorFormatter.Format(this, suffix: null);

@@ -392,17 +392,19 @@ def record_errors():
 def record_tensor_str():
     cases = []
 
-    def add(name, t, **opts):
+    def add(name, t, parameter=False, **opts):
         t = t.to(torch.float32)
         if opts:
             torch.set_printoptions(**opts)
         try:
-            text = str(t)
+            text = repr(torch.nn.Parameter(t)) if parameter else str(t)
         finally:
             torch.set_printoptions(profile="default")
         case = {"name": name, "tensor": tensor(t), "str": text}
         if opts:
             case["print_options"] = {k: (f32(v) if isinstance(v, float) else v) for k, v in opts.items()}
+        if parameter:
+            case["parameter"] = True
         cases.append(case)
 
     nan, inf = float("nan"), float("inf")
@@ -481,6 +483,54 @@ def record_tensor_str():
     add("opt_threshold_5", torch.arange(10, dtype=torch.float32), threshold=5)
     add("opt_edgeitems_1", randn((20, 20), 44), threshold=10, edgeitems=1)
     add("opt_precision_0", T([0.5, 1.5, 2.5, -0.5]), precision=0)
+    add("opt_precision_0_sci", T([0.5, 1.5e-5, 2.5, -0.5]), precision=0)
+    add("opt_precision_12", T([0.1, 1.0 / 3.0, -2.5, 0.03125]), precision=12)
+    add("opt_precision_20_sci", T([0.1, 1e-30, 3.4e38, -1e-45]), precision=20)
+    add("opt_profile_short", randn((4, 5), 45), profile="short")
+    add("opt_profile_short_summary", randn((30, 40), 46), profile="short")
+    add("opt_profile_short_precision_3", randn((2, 3), 47), profile="short", precision=3)
+    add("opt_profile_full", randn((1100,), 48), profile="full")
+    add("opt_profile_default", randn((2000,), 49), profile="default")
+    add("opt_threshold_inf", randn((30, 40), 50), threshold=float("inf"))
+    add("opt_threshold_0_scalar", T(1.5), threshold=0)
+    add("opt_threshold_0_matrix", randn((3, 4), 51), threshold=0)
+    add("opt_threshold_negative", T([1.0, 2.0]), threshold=-1)
+    add("opt_threshold_fraction", torch.arange(8, dtype=torch.float32), threshold=7.5, edgeitems=2)
+    add("opt_edgeitems_0_1d", torch.arange(8, dtype=torch.float32) * 1.5, threshold=3, edgeitems=0)
+    add("opt_edgeitems_large", torch.arange(10, dtype=torch.float32), threshold=2, edgeitems=10)
+    add("opt_edgeitems_large_2d", randn((4, 5), 52), threshold=2, edgeitems=2)
+    add("opt_edgeitems_2_3d", randn((5, 6, 7), 53), threshold=20, edgeitems=2)
+    add("opt_linewidth_1", T([1.5, -2.25, 3.0]), linewidth=1)
+    add("opt_linewidth_1_2d", randn((2, 3), 54), linewidth=1)
+    add("opt_linewidth_200", randn((3, 30), 55), linewidth=200)
+    add("opt_sci_true_ints", T([1.0, 2.0, -30.0]), sci_mode=True)
+    add("opt_sci_true_zeros", T([0.0, -0.0]), sci_mode=True)
+    add("opt_sci_true_nan_only", T([nan, inf]), sci_mode=True)
+    add("opt_sci_true_scalar", T(0.25), sci_mode=True)
+    add("opt_sci_false_ints_big_ratio", T([1.0, 2000.0, -3.0]), sci_mode=False)
+    add("opt_sci_false_huge", T([3.4e38, 0.5]), sci_mode=False)
+    add("opt_sci_false_tiny", T([1e-45, -1e-30, 0.5]), sci_mode=False)
+    add("opt_sci_false_summary", randn((40, 40), 56) * 1e-6, sci_mode=False)
+    add("opt_sci_none", T([1e-7, 1.0]), sci_mode=None)
+    add("sci_with_zeros", T([0.0, -0.0, 1e-5, 1.0]))
+    add("ints_nan_wider", T([1.0, nan, -inf]))
+    add("sci_negative_ties", T([-1.03125e-10, 1.09375e10, -0.0]))
+    add("summary_ints_wide_middle", torch.cat([torch.arange(5, dtype=torch.float32), torch.full((1000,), 123456.0),
+                                               torch.arange(5, dtype=torch.float32)]))
+    add("summary_nan_edges", torch.cat([torch.tensor([nan, 1.5, 2.0]), torch.full((1000,), 0.001),
+                                        torch.tensor([-inf, 0.0, 3.0])]))
+    add("summary_all_zero_middle_nonzero", torch.cat([torch.zeros(3), torch.full((1000,), 7.0), torch.zeros(3)]))
+    add("summary_4d", randn((4, 3, 10, 10), 57))
+    # Parameters under print options, and suffix placement
+    add("param_empty", torch.zeros(2, 0), parameter=True)
+    add("param_empty_1d", torch.zeros(0), parameter=True)
+    add("param_scalar", T(0.5), parameter=True)
+    add("param_suffix_fits", randn((7,), 58), parameter=True)
+    add("param_suffix_wraps_1d", randn((8,), 59), parameter=True)
+    add("param_suffix_linewidth_30", randn((3,), 60), parameter=True, linewidth=30)
+    add("param_suffix_linewidth_10", T(1.0), parameter=True, linewidth=10)
+    add("param_summary", randn((50, 50), 61), parameter=True)
+    add("param_sci", randn((2, 3), 62) * 1e-6, parameter=True, sci_mode=True, precision=2)
     # The lab's output
     torch.manual_seed(0)
     rnn = torch.nn.RNN(4, 2)

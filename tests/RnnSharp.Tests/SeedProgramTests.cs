@@ -1,0 +1,49 @@
+using System.Reflection;
+using System.Text.Json;
+using RnnSharp.Tests.Infrastructure;
+
+namespace RnnSharp.Tests;
+
+/// <summary>The lab's program (samples/HelloRnn) gives PyTorch's numbers and prints PyTorch's text.</summary>
+[Collection(nameof(GlobalGenerator))]
+public sealed class SeedProgramTests
+{
+    [Fact]
+    public void HelloRnnSample_Run_PrintsWhatPyTorchPrints()
+    {
+        // PyTorch also prints ", grad_fn=<StackBackward0>": RnnSharp has no autograd graph yet, so it prints no grad_fn.
+        string expected = File.ReadAllText(Path.Combine(Fixture.Directory, "seed_program.out"))
+            .Replace(", grad_fn=<StackBackward0>", string.Empty, StringComparison.Ordinal);
+        MethodInfo entryPoint = Assembly.Load("HelloRnn").EntryPoint!;
+        var output = new StringWriter { NewLine = "\n" };
+        TextWriter original = Console.Out;
+
+        Console.SetOut(output);
+        try
+        {
+            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+
+        output.ToString().Should().Be(expected);
+    }
+
+    [Fact]
+    public void SeedProgram_Forward_MatchesPyTorchParametersAndOutputs()
+    {
+        JsonElement c = Fixture.Case("seed_program.json", "seed_program");
+        Torch.ManualSeed(c.GetProperty("seed").GetInt64());
+
+        var rnn = new Rnn(4, 2);
+        var (output, hN) = rnn.Forward(Fixture.ReadTensor(c.GetProperty("input")));
+
+        Configs.AssertStateDictBitEqual(rnn, c.GetProperty("state_dict"), "torch.manual_seed(0); torch.nn.RNN(4, 2)");
+        TensorAssert.AllClose(output, Fixture.ReadTensor(c.GetProperty("output")));
+        TensorAssert.AllClose(hN, Fixture.ReadTensor(c.GetProperty("h_n")));
+        output.Size().ToString().Should().Be("torch.Size([3, 5, 2])");
+        rnn.ToString().Should().Be(c.GetProperty("repr").GetString());
+    }
+}
