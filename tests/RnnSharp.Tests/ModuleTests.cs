@@ -130,12 +130,27 @@ public sealed class ModuleTests
         model.StateDict().Keys.Should().StartWith("rnn.weight_ih_l0").And.Contain("cell.bias_hh");
     }
 
+    [Theory]
+    [InlineData("rnn", "module 'rnn' already exists")]
+    [InlineData("a.b", "module name can't be empty or contain \".\", got \"a.b\"")]
+    [InlineData("", "module name can't be empty or contain \".\", got \"\"")]
+    public void RegisterModule_BadName_ThrowsArgumentException(string name, string message)
+    {
+        var act = () => new TwoLayers(extraName: name);
+
+        act.Should().Throw<ArgumentException>().WithMessage(message + "*").Which.ParamName.Should().Be("name");
+    }
+
     private sealed class TwoLayers : Module
     {
-        public TwoLayers()
+        public TwoLayers(string? extraName = null)
         {
             RegisterModule("rnn", new Rnn(4, 8, batchFirst: true, generator: new Generator()));
             RegisterModule("cell", new RnnCell(8, 2, generator: new Generator()));
+            if (extraName is not null)
+            {
+                RegisterModule(extraName, new RnnCell(2, 2, generator: new Generator()));
+            }
         }
     }
 }

@@ -241,4 +241,41 @@ public sealed class TensorTests
 
         t.ToArray().Should().Equal(1, 4, 2, 5, 3, 6);
     }
+
+    [Fact]
+    public void Select_ScalarTensor_ThrowsInvalidOperation()
+    {
+        var act = () => new Tensor([1f]).Select(0);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("invalid index of a 0-dim tensor*");
+    }
+
+    [Fact]
+    public void Select_IndexOutOfBounds_ThrowsWithPyTorchMessage()
+    {
+        var act = () => Tensor.Zeros(3, 2).Select(-4);
+
+        act.Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("index -4 is out of bounds for dimension 0 with size 3*")
+            .Which.ParamName.Should().Be("index");
+    }
+
+    [Fact]
+    public void SizeIndexer_OutOfRange_ThrowsLikePythonTuple()
+    {
+        Size size = Tensor.Zeros(3, 5).Size();
+
+        var act = () => size[2];
+
+        size[-1].Should().Be(5);
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("tuple index out of range*");
+    }
+
+    [Fact]
+    public void TorchTensor_NullRow_ThrowsArgumentNull()
+    {
+        var act = () => Torch.Tensor([[1f, 2f], null!]);
+
+        act.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("data");
+    }
 }
