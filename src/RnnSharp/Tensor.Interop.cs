@@ -10,7 +10,11 @@ public sealed partial class Tensor
     /// <see cref="System.Numerics.Tensors"/> APIs. Writing through it changes this tensor.
     /// </summary>
     /// <returns>A dense, row-major tensor span with this tensor's shape.</returns>
-    public TensorSpan<float> AsTensorSpan() => new(_storage, _offset, NativeLengths(), NativeStrides());
+    public TensorSpan<float> AsTensorSpan()
+    {
+        _version.Bump();
+        return new(_storage, _offset, NativeLengths(), NativeStrides());
+    }
 
     /// <summary>Returns a <see cref="ReadOnlyTensorSpan{T}"/> over this tensor's elements (no copy).</summary>
     /// <returns>A dense, row-major read-only tensor span with this tensor's shape.</returns>

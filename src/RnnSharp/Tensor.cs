@@ -19,6 +19,7 @@ public sealed partial class Tensor
     private readonly int _offset;
     private readonly int[] _shape;
     private readonly int _numel;
+    private readonly StorageVersion _version;
 
     /// <summary>
     /// Creates a tensor of the given shape over <paramref name="data"/>, which becomes the tensor's storage
@@ -45,33 +46,38 @@ public sealed partial class Tensor
         _offset = 0;
         _shape = (int[])shape.Clone();
         _numel = numel;
+        _version = new StorageVersion();
     }
 
     /// <summary>Wraps a validated storage range; the caller guarantees that the shape's product fits in it.</summary>
-    private Tensor(float[] storage, int offset, int[] shape, int numel)
+    private Tensor(float[] storage, int offset, int[] shape, int numel, StorageVersion version)
     {
         _storage = storage;
         _offset = offset;
         _shape = shape;
         _numel = numel;
+        _version = version;
     }
 
     /// <summary>Makes a tensor over fresh, zero-filled storage. The shape array is owned by the new tensor.</summary>
     internal static Tensor CreateOwned(int[] shape)
     {
         int numel = ShapeMath.CheckedNumel(shape, nameof(shape));
-        return new Tensor(new float[numel], 0, shape, numel);
+        return new Tensor(new float[numel], 0, shape, numel, new StorageVersion());
     }
 
-    /// <summary>A view of <paramref name="shape"/> over <paramref name="storage"/> from <paramref name="offset"/>; the shape array is owned by the view.</summary>
-    internal static Tensor ViewOf(float[] storage, int offset, int[] shape)
+    /// <summary>
+    /// A view of <paramref name="shape"/> over <paramref name="storage"/> from <paramref name="offset"/>, counting
+    /// its writes in <paramref name="version"/>; the shape array is owned by the view.
+    /// </summary>
+    internal static Tensor ViewOf(float[] storage, int offset, int[] shape, StorageVersion version)
     {
         int numel = ShapeMath.CheckedNumel(shape, nameof(shape));
-        return new Tensor(storage, offset, shape, numel);
+        return new Tensor(storage, offset, shape, numel, version);
     }
 
     /// <summary>Wraps an array the library already owns; the shape array is owned by the new tensor.</summary>
-    internal static Tensor Wrap(float[] storage, int[] shape) => new(storage, 0, shape, storage.Length);
+    internal static Tensor Wrap(float[] storage, int[] shape) => new(storage, 0, shape, storage.Length, new StorageVersion());
 
     /// <summary>Returns a tensor of the given shape filled with zeros. Equivalent to <c>torch.zeros(*shape)</c>.</summary>
     /// <param name="shape">The length of each dimension; none may be negative.</param>
@@ -127,8 +133,17 @@ public sealed partial class Tensor
     /// <summary>
     /// The elements in row-major order, as a span over the tensor's own storage (no copy): writing to it changes the tensor.
     /// </summary>
+    /// <remarks>
+    /// Modules keep repacked copies of their weights for speed and refresh them when a parameter's storage is
+    /// handed out for writing. Write to a parameter through a span you have just obtained, not through one kept
+    /// from before the module last ran.
+    /// </remarks>
     /// <returns>A span of <see cref="NumElements"/> elements.</returns>
-    public Span<float> AsSpan() => _storage.AsSpan(_offset, _numel);
+    public Span<float> AsSpan()
+    {
+        _version.Bump();
+        return _storage.AsSpan(_offset, _numel);
+    }
 
     /// <summary>The elements in row-major order as a read-only span over the tensor's storage (no copy).</summary>
     /// <returns>A read-only span of <see cref="NumElements"/> elements.</returns>
@@ -136,7 +151,11 @@ public sealed partial class Tensor
 
     /// <summary>The elements as memory over the tensor's storage (no copy), for APIs that cannot take a span.</summary>
     /// <returns>Memory of <see cref="NumElements"/> elements.</returns>
-    public Memory<float> AsMemory() => new(_storage, _offset, _numel);
+    public Memory<float> AsMemory()
+    {
+        _version.Bump();
+        return new(_storage, _offset, _numel);
+    }
 
     /// <summary>Copies the elements, in row-major order, into a new array. Equivalent to <c>tensor.flatten().tolist()</c>.</summary>
     /// <returns>A new array of <see cref="NumElements"/> elements.</returns>
@@ -151,7 +170,11 @@ public sealed partial class Tensor
     public float this[params ReadOnlySpan<int> indices]
     {
         get => _storage[_offset + FlatIndex(indices)];
-        set => _storage[_offset + FlatIndex(indices)] = value;
+        set
+        {
+            _storage[_offset + FlatIndex(indices)] = value;
+            _version.Bump();
+        }
     }
 
     /// <summary>Returns the value of a tensor with exactly one element. Equivalent to <c>tensor.item()</c>.</summary>
@@ -180,7 +203,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         int[] resolved = ShapeMath.InferView(shape, _numel, nameof(shape));
-        return new Tensor(_storage, _offset, resolved, _numel);
+        return new Tensor(_storage, _offset, resolved, _numel, _version);
     }
 
     /// <summary>Same as <see cref="View(int[])"/>: returns a view with a new shape. Equivalent to <c>tensor.reshape(*shape)</c>.</summary>
@@ -214,12 +237,12 @@ public sealed partial class Tensor
 
         int[] shape = _shape[1..];
         int inner = size == 0 ? 0 : _numel / size;
-        return new Tensor(_storage, _offset + (i * inner), shape, inner);
+        return new Tensor(_storage, _offset + (i * inner), shape, inner, _version);
     }
 
     /// <summary>Returns a copy with its own storage. Equivalent to <c>tensor.clone()</c>.</summary>
     /// <returns>A new tensor with the same shape and elements.</returns>
-    public Tensor Clone() => new(ToArray(), 0, (int[])_shape.Clone(), _numel);
+    public Tensor Clone() => new(ToArray(), 0, (int[])_shape.Clone(), _numel, new StorageVersion());
 
     /// <summary>
     /// Copies the elements of <paramref name="source"/> into this tensor, in place. Equivalent to <c>tensor.copy_(source)</c>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RnnSharp.Kernels;
 using RnnSharp.Tests.Infrastructure;
 
 namespace RnnSharp.Tests;
@@ -42,6 +43,30 @@ public sealed class RnnForwardTests
         AssertForwardMatchesRecording(rnn, c);
     }
 
+    public static TheoryData<string, string> CasesByKernel()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string name in Fixture.Names("rnn_forward.json"))
+        {
+            data.Add(name, nameof(RecurrentKernel.Reference));
+            data.Add(name, nameof(RecurrentKernel.Packed));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(CasesByKernel))]
+    public void Forward_EachKernel_MatchesPyTorch(string name, string kernel)
+    {
+        JsonElement c = Fixture.Case("rnn_forward.json", name);
+        Torch.ManualSeed(c.GetProperty("seed").GetInt64());
+        Rnn rnn = Configs.CreateRnn(c.GetProperty("config"));
+        rnn.Kernel = Enum.Parse<RecurrentKernel>(kernel);
+
+        AssertForwardMatchesRecording(rnn, c);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void ToString_PyTorchRecordedCase_MatchesPyTorchRepr(string name)
@@ -80,5 +105,30 @@ public sealed class RnnForwardTests
         TensorAssert.BitEqual(second.HN, first.HN);
         input.ToArray().Should().Equal(inputBefore);
         h0.ToArray().Should().Equal(h0Before);
+    }
+
+    [Fact]
+    public void Forward_AfterParametersChange_UsesTheNewValues()
+    {
+        var rnn = new Rnn(5, 40, numLayers: 2, generator: new Generator(1)) { Kernel = RecurrentKernel.Packed };
+        var other = new Rnn(5, 40, numLayers: 2, generator: new Generator(2)) { Kernel = RecurrentKernel.Packed };
+        Tensor input = Torch.Rand([4, 3, 5], new Generator(3));
+        _ = rnn.Forward(input); // packs the first weights
+
+        rnn.LoadStateDict(other.StateDict());
+        TensorAssert.BitEqual(rnn.Forward(input).Output, other.Forward(input).Output, "after LoadStateDict");
+
+        rnn.StateDict()["weight_hh_l1"].AsSpan().Fill(0.01f);
+        other.GetParameter("weight_hh_l1").Data.Fill(0.01f);
+        TensorAssert.BitEqual(rnn.Forward(input).Output, other.Forward(input).Output, "after writing through a state dict tensor");
+
+        rnn.ResetParameters(new Generator(7));
+        other.ResetParameters(new Generator(7));
+        TensorAssert.BitEqual(rnn.Forward(input).Output, other.Forward(input).Output, "after ResetParameters");
+
+        rnn.GetParameter("bias_ih_l0").Data.View(8, 5)[1, 1] = 3f;
+        var expected = new Rnn(5, 40, numLayers: 2, generator: new Generator(7)) { Kernel = RecurrentKernel.Reference };
+        expected.GetParameter("bias_ih_l0").Data[6] = 3f;
+        TensorAssert.AllClose(rnn.Forward(input).Output, expected.Forward(input).Output, because: "after writing through a view");
     }
 }

@@ -22,10 +22,13 @@ internal sealed class FlatParameters
     /// <summary>Every parameter, in registration order.</summary>
     public float[] Storage { get; }
 
+    /// <summary>Counts writes to <see cref="Storage"/> through any parameter view.</summary>
+    public StorageVersion Version { get; } = new();
+
     /// <summary>The next <paramref name="shape"/>-sized view of the buffer.</summary>
     public Tensor Next(int[] shape)
     {
-        Tensor view = Tensor.ViewOf(Storage, _offset, shape);
+        Tensor view = Tensor.ViewOf(Storage, _offset, shape, Version);
         _offset += view.NumElements;
         return view;
     }
@@ -38,5 +41,6 @@ internal sealed class FlatParameters
     {
         double stdv = 1.0 / Math.Sqrt(hiddenSize);
         (generator ?? Torch.DefaultGenerator).FillUniform(Storage, (float)-stdv, (float)stdv);
+        Version.Bump();
     }
 }

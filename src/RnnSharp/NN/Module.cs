@@ -209,16 +209,7 @@ public abstract class Module
             }
         }
 
-        OnParametersChanged();
         return new LoadStateDictResult(missing, unexpected);
-    }
-
-    /// <summary>
-    /// Called after <see cref="LoadStateDict"/> has written new parameter values, so that a module can refresh
-    /// anything it derives from them.
-    /// </summary>
-    protected virtual void OnParametersChanged()
-    {
     }
 
     /// <summary>The arguments PyTorch's <c>extra_repr()</c> shows inside the parentheses, e.g. <c>4, 2, num_layers=2</c>.</summary>

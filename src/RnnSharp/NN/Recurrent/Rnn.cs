@@ -36,6 +36,7 @@ public sealed class Rnn : Module
     private readonly FlatParameters _parameters;
     private readonly DirectionWeights[] _weights;
     private readonly double _dropout;
+    private PackedRecurrentWeights? _packed;
 
     /// <summary>
     /// Creates an RNN with freshly initialised parameters. Equivalent to
@@ -259,6 +260,43 @@ public sealed class Rnn : Module
         return s.ToString();
     }
 
+    /// <summary>Which kernels <see cref="Forward(Tensor, Tensor?)"/> runs; tests and benchmarks pin one.</summary>
+    internal RecurrentKernel Kernel { get; set; } = RecurrentKernel.Auto;
+
+    private bool UsePackedKernels => Kernel switch
+    {
+        RecurrentKernel.Reference => false,
+        RecurrentKernel.Packed => true,
+        _ => HiddenSize >= PackedKernelMinHiddenSize,
+    };
+
+    /// <summary>Below this hidden size the packed kernels' 32-wide panels are mostly padding.</summary>
+    private const int PackedKernelMinHiddenSize = 8;
+
+    /// <summary>
+    /// The packed weights for the current parameter values, repacked when any parameter has been written since
+    /// (the storage's version changed). Concurrent callers may each pack; every snapshot they publish is consistent.
+    /// </summary>
+    private PackedRecurrentWeights GetPackedWeights()
+    {
+        int version = _parameters.Version.Value;
+        PackedRecurrentWeights? packed = Volatile.Read(ref _packed);
+        if (packed is null || packed.Version != version)
+        {
+            var directions = new PackedDirection[_weights.Length];
+            for (int i = 0; i < directions.Length; i++)
+            {
+                DirectionWeights w = _weights[i];
+                directions[i] = new PackedDirection(w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh);
+            }
+
+            packed = new PackedRecurrentWeights(version, directions);
+            Volatile.Write(ref _packed, packed);
+        }
+
+        return packed;
+    }
+
     /// <summary>
     /// The forward pass on validated spans. input is laid out as the caller's tensor (batch-first or not);
     /// h0 is <c>(D·num_layers, N, H)</c> or empty for zeros; output and hN are written completely.
@@ -280,6 +318,7 @@ public sealed class Rnn : Module
         bool dropout = Training && _dropout > 0 && NumLayers > 1;
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
 
+        PackedRecurrentWeights? packed = UsePackedKernels ? GetPackedWeights() : null;
         float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
         float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
@@ -306,16 +345,26 @@ public sealed class Rnn : Module
                 for (int direction = 0; direction < directions; direction++)
                 {
                     int index = (layer * directions) + direction;
-                    DirectionWeights w = _weights[index];
-                    RecurrentLayerKernel.Run(
-                        layerInput, seqLen, batch, layerInputSize, hidden,
-                        w.WeightIh.AsReadOnlySpan(), w.WeightHh.AsReadOnlySpan(),
-                        w.BiasIh is null ? default : w.BiasIh.AsReadOnlySpan(),
-                        w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
-                        h0.IsEmpty ? zeros : h0.Slice(index * stepState, stepState),
-                        reverse: direction == 1, Nonlinearity,
-                        destination, width, direction * hidden, hN.Slice(index * stepState, stepState),
-                        gates, state.AsSpan(0, stepState), state.AsSpan(stepState, stepState));
+                    ReadOnlySpan<float> directionH0 = h0.IsEmpty ? zeros : h0.Slice(index * stepState, stepState);
+                    Span<float> directionHN = hN.Slice(index * stepState, stepState);
+                    if (packed is not null)
+                    {
+                        PackedRecurrentLayer.Run(
+                            layerInput, seqLen, batch, packed.Directions[index], directionH0, reverse: direction == 1,
+                            Nonlinearity, destination, width, direction * hidden, directionHN, gates);
+                    }
+                    else
+                    {
+                        DirectionWeights w = _weights[index];
+                        ReferenceRecurrentLayer.Run(
+                            layerInput, seqLen, batch, layerInputSize, hidden,
+                            w.WeightIh.AsReadOnlySpan(), w.WeightHh.AsReadOnlySpan(),
+                            w.BiasIh is null ? default : w.BiasIh.AsReadOnlySpan(),
+                            w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
+                            directionH0, reverse: direction == 1, Nonlinearity,
+                            destination, width, direction * hidden, directionHN,
+                            gates, state.AsSpan(0, stepState), state.AsSpan(stepState, stepState));
+                    }
                 }
 
                 if (!last && dropout)

@@ -1,10 +1,11 @@
 namespace RnnSharp.Kernels;
 
 /// <summary>
-/// One direction of one recurrent layer over a whole sequence, as ATen runs it on the CPU: the input
+/// The reference (naive, row-by-row dot products) for one direction of one recurrent layer over a whole
+/// sequence, as ATen runs it on the CPU: the input
 /// projection of every time step in one pass, then one recurrent step per time step.
 /// </summary>
-internal static class RecurrentLayerKernel
+internal static class ReferenceRecurrentLayer
 {
     /// <summary>
     /// Shapes (seq-first, contiguous): input <c>(L, N, I)</c>; weightIh <c>(H, I)</c>; weightHh <c>(H, H)</c>;

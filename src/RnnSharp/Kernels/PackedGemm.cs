@@ -1,0 +1,397 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace RnnSharp.Kernels;
+
+/// <summary>
+/// <c>C = (A · Wᵀ + bias) + addend</c> for a weight matrix <c>W</c> stored as <c>nn.Linear</c> stores it,
+/// <c>(n, k)</c> row-major, and packed once by <see cref="Pack"/> into column panels of
+/// <see cref="PanelWidth"/> so that the micro-kernel reads it with unit stride.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Packed layout: panel <c>p</c> holds columns <c>[32p, 32p + 32)</c> of <c>Wᵀ</c>, i.e. rows of <c>W</c>, as
+/// <c>k</c> consecutive groups of 32 floats (<c>packed[(p·k + kk)·32 + j] = W[32p + j, kk]</c>), zero-padded
+/// past <c>n</c>.
+/// </para>
+/// <para>
+/// The micro-kernel keeps a 6 × 32 block of <c>C</c> in registers (12 <see cref="Vector512{T}"/> or
+/// 24 <see cref="Vector256{T}"/> accumulators, in two passes of 12) and runs over all of <c>k</c> with fused
+/// multiply-adds: each <c>C[i, j]</c> is one chain <c>fma(A[i, k−1], W[j, k−1], … fma(A[i, 0], W[j, 0], 0))</c>,
+/// then <c>+ bias[j]</c>, then <c>+ addend[i, j]</c> — ATen's grouping for the recurrent cell. Without
+/// AVX2/FMA or AVX-512, a scalar loop computes the same chains.
+/// </para>
+/// </remarks>
+internal static class PackedGemm
+{
+    /// <summary>Columns per packed panel.</summary>
+    public const int PanelWidth = 32;
+
+    /// <summary>Rows of <c>C</c> per micro-kernel call.</summary>
+    public const int BlockRows = 6;
+
+    /// <summary>Rows of <c>A</c> kept hot in cache while all panels pass over them.</summary>
+    private const int RowBlock = 144;
+
+    /// <summary>The widest kernel this machine runs.</summary>
+    public static SimdLevel BestSimd { get; } =
+        Vector512.IsHardwareAccelerated ? SimdLevel.Vector512
+        : Vector256.IsHardwareAccelerated && Fma.IsSupported ? SimdLevel.Vector256
+        : SimdLevel.Scalar;
+
+    /// <summary>Which micro-kernel to run; tests pin each one the machine supports.</summary>
+    public enum SimdLevel
+    {
+        /// <summary>The widest the machine supports.</summary>
+        Best,
+
+        /// <summary>Scalar fused multiply-adds.</summary>
+        Scalar,
+
+        /// <summary>AVX2 + FMA.</summary>
+        Vector256,
+
+        /// <summary>AVX-512.</summary>
+        Vector512,
+    }
+
+    /// <summary>The number of panels for <paramref name="n"/> output columns.</summary>
+    public static int Panels(int n) => (n + PanelWidth - 1) / PanelWidth;
+
+    /// <summary>The packed length of an <c>(n, k)</c> weight.</summary>
+    public static int PackedLength(int n, int k) => Panels(n) * k * PanelWidth;
+
+    /// <summary>Packs <paramref name="weight"/> <c>(n, k)</c> row-major into <paramref name="packed"/> (see the class remarks).</summary>
+    public static void Pack(ReadOnlySpan<float> weight, int n, int k, Span<float> packed)
+    {
+        int panels = Panels(n);
+        packed[..(panels * k * PanelWidth)].Clear();
+        for (int j = 0; j < n; j++)
+        {
+            int p = j / PanelWidth;
+            int col = j % PanelWidth;
+            ReadOnlySpan<float> row = weight.Slice(j * k, k);
+            Span<float> panel = packed.Slice(p * k * PanelWidth, k * PanelWidth);
+            for (int kk = 0; kk < k; kk++)
+            {
+                panel[(kk * PanelWidth) + col] = row[kk];
+            }
+        }
+    }
+
+    /// <summary>
+    /// For <c>i &lt; m</c> and the columns of panels <c>[panelStart, panelEnd)</c> (clipped to <c>n</c>):
+    /// <c>c[i·ldc + j] = (Σ_kk a[i·lda + kk] · W[j, kk] + bias[j]) + addend[i·ldAddend + j]</c>.
+    /// <paramref name="bias"/> (length ≥ n) and <paramref name="addend"/> may be empty for none. <paramref name="c"/>
+    /// must not overlap <paramref name="a"/>. Allocates nothing.
+    /// </summary>
+    public static void Multiply(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, int m, int n, int k,
+        int panelStart = 0, int panelEnd = int.MaxValue, SimdLevel simd = SimdLevel.Best)
+    {
+        panelEnd = Math.Min(panelEnd, Panels(n));
+        simd = simd == SimdLevel.Best ? BestSimd : simd;
+        if (m <= 0 || panelStart >= panelEnd)
+        {
+            return;
+        }
+
+        Debug.Assert(a.Length >= ((m - 1) * lda) + k, "a is too short");
+        Debug.Assert(packed.Length >= PackedLength(n, k), "packed is too short");
+        Debug.Assert(c.Length >= ((m - 1) * ldc) + n, "c is too short");
+        Debug.Assert(bias.IsEmpty || bias.Length >= n, "bias is too short");
+        Debug.Assert(addend.IsEmpty || addend.Length >= ((m - 1) * ldAddend) + n, "addend is too short");
+        if (k == 0)
+        {
+            Epilogue.EmptyProducts(m, panelStart, panelEnd, n, bias, addend, ldAddend, c, ldc);
+            return;
+        }
+
+        Span<float> tile = stackalloc float[BlockRows * PanelWidth];
+        for (int i0 = 0; i0 < m; i0 += RowBlock)
+        {
+            int rows = Math.Min(RowBlock, m - i0);
+            for (int p = panelStart; p < panelEnd; p++)
+            {
+                ReadOnlySpan<float> panel = packed.Slice(p * k * PanelWidth, k * PanelWidth);
+                int columns = Math.Min(PanelWidth, n - (p * PanelWidth));
+                for (int i = i0; i < i0 + rows; i += BlockRows)
+                {
+                    int mr = Math.Min(BlockRows, m - i);
+                    ReadOnlySpan<float> aBlock = a[(i * lda)..];
+                    var block = new Block(i, p * PanelWidth, mr, columns);
+                    if (simd == SimdLevel.Vector512)
+                    {
+                        Kernel512(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                    }
+                    else if (simd == SimdLevel.Vector256)
+                    {
+                        Kernel256(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, half: 0);
+                        Kernel256(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, half: 1);
+                    }
+                    else
+                    {
+                        KernelScalar(aBlock, lda, panel, k, block, tile);
+                        Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Where a 6 × 32 tile of <c>C</c> sits and how much of it is real.</summary>
+    private readonly record struct Block(int Row, int Column, int Rows, int Columns)
+    {
+        public bool IsFull => Rows == BlockRows && Columns == PanelWidth;
+    }
+
+    private static void Kernel512(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile)
+    {
+        // Rows past the block's end read row 0 again; their results are discarded.
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, block.Rows > 1 ? lda : 0);
+        ref float a2 = ref Unsafe.Add(ref a0, block.Rows > 2 ? 2 * lda : 0);
+        ref float a3 = ref Unsafe.Add(ref a0, block.Rows > 3 ? 3 * lda : 0);
+        ref float a4 = ref Unsafe.Add(ref a0, block.Rows > 4 ? 4 * lda : 0);
+        ref float a5 = ref Unsafe.Add(ref a0, block.Rows > 5 ? 5 * lda : 0);
+        ref float b = ref MemoryMarshal.GetReference(panel);
+
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (nuint kk = 0; kk < (nuint)k; kk++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, kk * PanelWidth);
+            Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (kk * PanelWidth) + 16);
+            Vector512<float> x = Vector512.Create(Unsafe.Add(ref a0, kk));
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref a1, kk));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref a2, kk));
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref a3, kk));
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref a4, kk));
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref a5, kk));
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+        }
+
+        if (block.IsFull)
+        {
+            var e = new Epilogue512(bias, addend, ldAddend, c, ldc, block);
+            e.Row(0, c00, c01);
+            e.Row(1, c10, c11);
+            e.Row(2, c20, c21);
+            e.Row(3, c30, c31);
+            e.Row(4, c40, c41);
+            e.Row(5, c50, c51);
+            return;
+        }
+
+        ref float t = ref MemoryMarshal.GetReference(tile);
+        c00.StoreUnsafe(ref t, 0);
+        c01.StoreUnsafe(ref t, 16);
+        c10.StoreUnsafe(ref t, 32);
+        c11.StoreUnsafe(ref t, 48);
+        c20.StoreUnsafe(ref t, 64);
+        c21.StoreUnsafe(ref t, 80);
+        c30.StoreUnsafe(ref t, 96);
+        c31.StoreUnsafe(ref t, 112);
+        c40.StoreUnsafe(ref t, 128);
+        c41.StoreUnsafe(ref t, 144);
+        c50.StoreUnsafe(ref t, 160);
+        c51.StoreUnsafe(ref t, 176);
+        Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
+    }
+
+    private static void Kernel256(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile, int half)
+    {
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, block.Rows > 1 ? lda : 0);
+        ref float a2 = ref Unsafe.Add(ref a0, block.Rows > 2 ? 2 * lda : 0);
+        ref float a3 = ref Unsafe.Add(ref a0, block.Rows > 3 ? 3 * lda : 0);
+        ref float a4 = ref Unsafe.Add(ref a0, block.Rows > 4 ? 4 * lda : 0);
+        ref float a5 = ref Unsafe.Add(ref a0, block.Rows > 5 ? 5 * lda : 0);
+        ref float b = ref Unsafe.Add(ref MemoryMarshal.GetReference(panel), half * 16);
+
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (nuint kk = 0; kk < (nuint)k; kk++)
+        {
+            Vector256<float> b0 = Vector256.LoadUnsafe(ref b, kk * PanelWidth);
+            Vector256<float> b1 = Vector256.LoadUnsafe(ref b, (kk * PanelWidth) + 8);
+            Vector256<float> x = Vector256.Create(Unsafe.Add(ref a0, kk));
+            c00 = Fma.MultiplyAdd(x, b0, c00);
+            c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(Unsafe.Add(ref a1, kk));
+            c10 = Fma.MultiplyAdd(x, b0, c10);
+            c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(Unsafe.Add(ref a2, kk));
+            c20 = Fma.MultiplyAdd(x, b0, c20);
+            c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(Unsafe.Add(ref a3, kk));
+            c30 = Fma.MultiplyAdd(x, b0, c30);
+            c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(Unsafe.Add(ref a4, kk));
+            c40 = Fma.MultiplyAdd(x, b0, c40);
+            c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(Unsafe.Add(ref a5, kk));
+            c50 = Fma.MultiplyAdd(x, b0, c50);
+            c51 = Fma.MultiplyAdd(x, b1, c51);
+        }
+
+        // Each half fills its 16 columns of the 6 × 32 tile; the second half then runs the epilogue for both.
+        ref float t = ref Unsafe.Add(ref MemoryMarshal.GetReference(tile), half * 16);
+        c00.StoreUnsafe(ref t, 0);
+        c01.StoreUnsafe(ref t, 8);
+        c10.StoreUnsafe(ref t, 32);
+        c11.StoreUnsafe(ref t, 40);
+        c20.StoreUnsafe(ref t, 64);
+        c21.StoreUnsafe(ref t, 72);
+        c30.StoreUnsafe(ref t, 96);
+        c31.StoreUnsafe(ref t, 104);
+        c40.StoreUnsafe(ref t, 128);
+        c41.StoreUnsafe(ref t, 136);
+        c50.StoreUnsafe(ref t, 160);
+        c51.StoreUnsafe(ref t, 168);
+        if (half == 1)
+        {
+            Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
+        }
+    }
+
+    private static void KernelScalar(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, Span<float> tile)
+    {
+        for (int r = 0; r < block.Rows; r++)
+        {
+            ReadOnlySpan<float> row = a.Slice(r * lda, k);
+            Span<float> t = tile.Slice(r * PanelWidth, PanelWidth);
+            t.Clear();
+            for (int kk = 0; kk < k; kk++)
+            {
+                ReadOnlySpan<float> w = panel.Slice(kk * PanelWidth, PanelWidth);
+                for (int j = 0; j < block.Columns; j++)
+                {
+                    t[j] = MathF.FusedMultiplyAdd(row[kk], w[j], t[j]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Stores full 6 × 32 tiles straight from registers: <c>(acc + bias) + addend</c>.</summary>
+    private readonly ref struct Epilogue512
+    {
+        private readonly ReadOnlySpan<float> _bias;
+        private readonly ReadOnlySpan<float> _addend;
+        private readonly int _ldAddend;
+        private readonly Span<float> _c;
+        private readonly int _ldc;
+        private readonly Block _block;
+
+        public Epilogue512(ReadOnlySpan<float> bias, ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Block block)
+        {
+            _bias = bias;
+            _addend = addend;
+            _ldAddend = ldAddend;
+            _c = c;
+            _ldc = ldc;
+            _block = block;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Row(int r, Vector512<float> v0, Vector512<float> v1)
+        {
+            nuint column = (nuint)_block.Column;
+            if (!_bias.IsEmpty)
+            {
+                ref float bias = ref MemoryMarshal.GetReference(_bias);
+                v0 += Vector512.LoadUnsafe(ref bias, column);
+                v1 += Vector512.LoadUnsafe(ref bias, column + 16);
+            }
+
+            nuint row = (nuint)(_block.Row + r);
+            if (!_addend.IsEmpty)
+            {
+                ref float add = ref MemoryMarshal.GetReference(_addend);
+                nuint at = (row * (nuint)_ldAddend) + column;
+                v0 += Vector512.LoadUnsafe(ref add, at);
+                v1 += Vector512.LoadUnsafe(ref add, at + 16);
+            }
+
+            ref float c = ref MemoryMarshal.GetReference(_c);
+            nuint to = (row * (nuint)_ldc) + column;
+            v0.StoreUnsafe(ref c, to);
+            v1.StoreUnsafe(ref c, to + 16);
+        }
+    }
+
+    /// <summary>The epilogue for tiles that went through memory (edges, and the non-AVX-512 kernels).</summary>
+    private static class Epilogue
+    {
+        public static void FromTile(
+            ReadOnlySpan<float> tile, Block block, ReadOnlySpan<float> bias, ReadOnlySpan<float> addend, int ldAddend,
+            Span<float> c, int ldc)
+        {
+            for (int r = 0; r < block.Rows; r++)
+            {
+                int row = block.Row + r;
+                for (int j = 0; j < block.Columns; j++)
+                {
+                    int column = block.Column + j;
+                    float v = tile[(r * PanelWidth) + j];
+                    if (!bias.IsEmpty)
+                    {
+                        v += bias[column];
+                    }
+
+                    if (!addend.IsEmpty)
+                    {
+                        v += addend[(row * ldAddend) + column];
+                    }
+
+                    c[(row * ldc) + column] = v;
+                }
+            }
+        }
+
+        /// <summary>The epilogue when <c>k = 0</c>: every product sum is zero.</summary>
+        public static void EmptyProducts(
+            int m, int panelStart, int panelEnd, int n, ReadOnlySpan<float> bias,
+            ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc)
+        {
+            int end = Math.Min(n, panelEnd * PanelWidth);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = panelStart * PanelWidth; j < end; j++)
+                {
+                    float v = 0f;
+                    if (!bias.IsEmpty)
+                    {
+                        v += bias[j];
+                    }
+
+                    if (!addend.IsEmpty)
+                    {
+                        v += addend[(i * ldAddend) + j];
+                    }
+
+                    c[(i * ldc) + j] = v;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+namespace RnnSharp.Kernels;
+
+/// <summary>
+/// The weights of one direction of one recurrent layer, packed for <see cref="PackedGemm"/>, with copies of the
+/// biases: an immutable snapshot, safe to share between concurrent forward passes.
+/// </summary>
+internal sealed class PackedDirection
+{
+    public PackedDirection(Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh)
+    {
+        HiddenSize = weightHh.Size(0);
+        InputSize = weightIh.Size(1);
+        WeightIh = new float[PackedGemm.PackedLength(HiddenSize, InputSize)];
+        WeightHh = new float[PackedGemm.PackedLength(HiddenSize, HiddenSize)];
+        PackedGemm.Pack(weightIh.AsReadOnlySpan(), HiddenSize, InputSize, WeightIh);
+        PackedGemm.Pack(weightHh.AsReadOnlySpan(), HiddenSize, HiddenSize, WeightHh);
+        BiasIh = biasIh?.ToArray() ?? [];
+        BiasHh = biasHh?.ToArray() ?? [];
+    }
+
+    public int InputSize { get; }
+
+    public int HiddenSize { get; }
+
+    /// <summary><c>W_ih</c> <c>(H, I)</c>, packed.</summary>
+    public float[] WeightIh { get; }
+
+    /// <summary><c>W_hh</c> <c>(H, H)</c>, packed.</summary>
+    public float[] WeightHh { get; }
+
+    /// <summary><c>b_ih</c> <c>(H)</c>, or empty without bias.</summary>
+    public float[] BiasIh { get; }
+
+    /// <summary><c>b_hh</c> <c>(H)</c>, or empty without bias.</summary>
+    public float[] BiasHh { get; }
+}
+
+/// <summary>All directions of all layers of a module, packed, with the parameter version they were packed from.</summary>
+internal sealed class PackedRecurrentWeights(int version, PackedDirection[] directions)
+{
+    /// <summary>The <see cref="StorageVersion"/> value of the parameters when they were packed.</summary>
+    public int Version { get; } = version;
+
+    /// <summary>Indexed by <c>layer · D + direction</c>.</summary>
+    public PackedDirection[] Directions { get; } = directions;
+}

@@ -1,0 +1,181 @@
+using RnnSharp.Kernels;
+using RnnSharp.Tests.Infrastructure;
+using static RnnSharp.Kernels.PackedGemm;
+
+namespace RnnSharp.Tests.Kernels;
+
+/// <summary>
+/// The packed GEMM against two oracles: a scalar chain of fused multiply-adds in the kernel's order (which it must
+/// match bit for bit, on every SIMD level the machine runs) and the naive dot-product reference (within rounding).
+/// </summary>
+public sealed class PackedGemmTests
+{
+    public static TheoryData<string> SimdLevels()
+    {
+        var data = new TheoryData<string> { nameof(SimdLevel.Scalar) };
+        if (BestSimd >= SimdLevel.Vector256)
+        {
+            data.Add(nameof(SimdLevel.Vector256));
+        }
+
+        if (BestSimd >= SimdLevel.Vector512)
+        {
+            data.Add(nameof(SimdLevel.Vector512));
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels))]
+    public void Multiply_EveryColumnCountUpTo70_MatchesFmaChainBitForBit(string level)
+    {
+        var simd = Enum.Parse<SimdLevel>(level);
+        foreach (int m in new[] { 1, 5, 6, 7, 13 })
+        {
+            for (int n = 0; n <= 70; n++)
+            {
+                foreach (int k in new[] { 1, 2, 17, 64 })
+                {
+                    Check(m, n, k, simd, withBias: (n + k) % 2 == 0, withAddend: (m + n) % 3 != 0);
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels))]
+    public void Multiply_EveryRowAndDepthCountUpTo70_MatchesFmaChainBitForBit(string level)
+    {
+        var simd = Enum.Parse<SimdLevel>(level);
+        for (int size = 0; size <= 70; size++)
+        {
+            Check(size, 33, 9, simd, withBias: true, withAddend: true);
+            Check(3, 40, size, simd, withBias: true, withAddend: size % 2 == 0);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SimdLevels))]
+    public void Multiply_OddLargeSizesAndStrides_MatchesFmaChainBitForBit(string level)
+    {
+        var simd = Enum.Parse<SimdLevel>(level);
+        Check(150, 97, 301, simd, withBias: true, withAddend: true, lda: 305, ldc: 130, ldAddend: 101);
+        Check(289, 255, 127, simd, withBias: false, withAddend: true);
+        Check(7, 1000, 3, simd, withBias: true, withAddend: false, ldc: 2003);
+    }
+
+    [Fact]
+    public void Multiply_PanelRanges_TogetherWriteEveryColumnOnce()
+    {
+        const int M = 9, N = 100, K = 20;
+        var (a, w, bias, addend) = Data(M, N, K, seed: 3);
+        float[] packed = new float[PackedLength(N, K)];
+        Pack(w, N, K, packed);
+        float[] whole = new float[M * N];
+        float[] parts = Enumerable.Repeat(float.NaN, M * N).ToArray();
+
+        Multiply(a, K, packed, bias, addend, N, whole, N, M, N, K);
+        Multiply(a, K, packed, bias, addend, N, parts, N, M, N, K, panelStart: 0, panelEnd: 2);
+        Multiply(a, K, packed, bias, addend, N, parts, N, M, N, K, panelStart: 2, panelEnd: Panels(N));
+
+        parts.Should().Equal(whole);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(6, 32, 16)]
+    [InlineData(16, 128, 64)]
+    [InlineData(13, 71, 130)]
+    public void Multiply_AgainstNaiveDotProductReference_AgreesWithinRounding(int m, int n, int k)
+    {
+        var (a, w, bias, addend) = Data(m, n, k, seed: m + n + k);
+        float[] packed = new float[PackedLength(n, k)];
+        Pack(w, n, k, packed);
+        float[] fast = new float[m * n];
+        float[] reference = new float[m * n];
+
+        Multiply(a, k, packed, bias, addend, n, fast, n, m, n, k);
+        LinearKernel.Forward(a, w, bias, reference, m, k, n);
+        for (int i = 0; i < reference.Length; i++)
+        {
+            reference[i] += addend[i];
+        }
+
+        // Both sum the same products in different orders: float32 rounding of sums of k terms of size ~1.
+        TensorAssert.AllClose(new Tensor(fast, m, n), new Tensor(reference, m, n), rtol: 1e-5, atol: 1e-5);
+    }
+
+    private static void Check(
+        int m, int n, int k, SimdLevel simd, bool withBias, bool withAddend, int lda = -1, int ldc = -1, int ldAddend = -1)
+    {
+        lda = lda < 0 ? k : lda;
+        ldc = ldc < 0 ? n : ldc;
+        ldAddend = ldAddend < 0 ? n : ldAddend;
+        var rng = new Random((m * 7919) + (n * 104729) + k);
+        float[] a = Random(rng, Math.Max(0, ((m - 1) * lda) + k));
+        float[] w = Random(rng, n * k);
+        float[] bias = withBias ? Random(rng, n) : [];
+        float[] addend = withAddend ? Random(rng, Math.Max(0, ((m - 1) * ldAddend) + n)) : [];
+        float[] packed = new float[PackedLength(n, k)];
+        Pack(w, n, k, packed);
+        float sentinel = -12345f;
+        float[] c = Enumerable.Repeat(sentinel, Math.Max(0, ((m - 1) * ldc) + n + 5)).ToArray();
+
+        Multiply(a, lda, packed, bias, addend, ldAddend, c, ldc, m, n, k, simd: simd);
+
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < ldc && (i * ldc) + j < c.Length; j++)
+            {
+                float actual = c[(i * ldc) + j];
+                if (j >= n)
+                {
+                    actual.Should().Be(sentinel, $"column {j} >= n={n} must not be written (m={m}, k={k}, {simd})");
+                    continue;
+                }
+
+                float expected = 0f;
+                for (int kk = 0; kk < k; kk++)
+                {
+                    expected = MathF.FusedMultiplyAdd(a[(i * lda) + kk], w[(j * k) + kk], expected);
+                }
+
+                if (withBias)
+                {
+                    expected += bias[j];
+                }
+
+                if (withAddend)
+                {
+                    expected += addend[(i * ldAddend) + j];
+                }
+
+                if (BitConverter.SingleToInt32Bits(actual) != BitConverter.SingleToInt32Bits(expected))
+                {
+                    throw new Xunit.Sdk.XunitException(
+                        $"C[{i}, {j}] = {actual:R}, FMA chain gives {expected:R} (m={m}, n={n}, k={k}, lda={lda}, ldc={ldc}, {simd}, bias={withBias}, addend={withAddend})");
+                }
+            }
+        }
+
+        c.Skip(Math.Max(0, ((m - 1) * ldc) + n)).Should().OnlyContain(v => v == sentinel, "nothing is written past the last row");
+    }
+
+    private static (float[] A, float[] W, float[] Bias, float[] Addend) Data(int m, int n, int k, int seed)
+    {
+        var rng = new Random(seed);
+        return (Random(rng, m * k), Random(rng, n * k), Random(rng, n), Random(rng, m * n));
+    }
+
+    private static float[] Random(Random rng, int length)
+    {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        return values;
+    }
+}
