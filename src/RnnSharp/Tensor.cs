@@ -266,6 +266,11 @@ public sealed partial class Tensor
     /// <param name="value">The new value of every element.</param>
     public void Fill(float value) => AsSpan().Fill(value);
 
+    /// <summary>Whether this tensor and <paramref name="other"/> share any element of storage.</summary>
+    internal bool Overlaps(Tensor other) =>
+        ReferenceEquals(_storage, other._storage) && _numel > 0 && other._numel > 0
+        && _offset < other._offset + other._numel && other._offset < _offset + _numel;
+
     /// <summary>Whether this tensor's shape equals <paramref name="shape"/>.</summary>
     internal bool ShapeEquals(ReadOnlySpan<int> shape) => shape.SequenceEqual(_shape);
 

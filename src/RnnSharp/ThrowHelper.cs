@@ -70,6 +70,12 @@ internal static class ThrowHelper
             Str($"Expected a tensor of shape {ShapeMath.Format(expected)}, got {ShapeMath.Format(got)}"), paramName);
 
     [DoesNotReturn]
+    public static void ThrowOverlap(string paramName) =>
+        throw new ArgumentException(
+            "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.",
+            paramName);
+
+    [DoesNotReturn]
     public static void ThrowRagged(int dim, int expected, int got, string paramName) =>
         throw new ArgumentException(Str($"expected sequence of length {expected} at dim {dim} (got {got})"), paramName);
 

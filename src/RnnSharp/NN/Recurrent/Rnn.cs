@@ -184,6 +184,57 @@ public sealed class Rnn : Module
     /// </exception>
     public RnnOutput Forward(Tensor input, Tensor? h0 = null)
     {
+        ForwardShape shape = CheckArguments(input, h0);
+        Tensor output = Tensor.CreateOwned(shape.Output());
+        Tensor hN = Tensor.CreateOwned(shape.HN());
+        Run(input.AsReadOnlySpan(), h0 is null ? default : h0.AsReadOnlySpan(), shape.SeqLen, shape.Batch, output.AsSpan(), hN.AsSpan());
+        return new RnnOutput(output, hN);
+    }
+
+    /// <summary>
+    /// Runs the RNN over a sequence, writing into tensors the caller owns: the allocation-free form of
+    /// <see cref="Forward(Tensor, Tensor?)"/> for hot paths (PyTorch's <c>out=</c> style). Once warm it allocates nothing.
+    /// </summary>
+    /// <param name="input">The sequence, shaped as for <see cref="Forward(Tensor, Tensor?)"/>.</param>
+    /// <param name="h0">The initial hidden state, shaped as for <see cref="Forward(Tensor, Tensor?)"/>; zeros when <see langword="null"/>.</param>
+    /// <param name="output">Receives the output; must have exactly the shape <see cref="RnnOutput.Output"/> would have.</param>
+    /// <param name="hN">Receives the final hidden state; must have exactly the shape <see cref="RnnOutput.HN"/> would have.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/>, <paramref name="output"/> or <paramref name="hN"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// An argument fails a check of <see cref="Forward(Tensor, Tensor?)"/>; <paramref name="output"/> or
+    /// <paramref name="hN"/> has the wrong shape; or a destination shares memory with an input or with the other destination.
+    /// </exception>
+    public void Forward(Tensor input, Tensor? h0, Tensor output, Tensor hN)
+    {
+        ForwardShape shape = CheckArguments(input, h0);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(hN);
+        if (!shape.IsOutputShape(output))
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(output), shape.Output(), output.Shape);
+        }
+
+        if (!shape.IsHNShape(hN))
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(hN), shape.HN(), hN.Shape);
+        }
+
+        if (output.Overlaps(input) || output.Overlaps(hN) || (h0 is not null && output.Overlaps(h0)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(output));
+        }
+
+        if (hN.Overlaps(input) || (h0 is not null && hN.Overlaps(h0)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(hN));
+        }
+
+        Run(input.AsReadOnlySpan(), h0 is null ? default : h0.AsReadOnlySpan(), shape.SeqLen, shape.Batch, output.AsSpan(), hN.AsSpan());
+    }
+
+    /// <summary>PyTorch's checks of <c>RNN.forward</c>, in its order; allocates nothing unless it throws.</summary>
+    private ForwardShape CheckArguments(Tensor input, Tensor? h0)
+    {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Dim is not (2 or 3))
         {
@@ -203,14 +254,16 @@ public sealed class Rnn : Module
             ThrowHelper.ThrowInputSize(InputSize, input.Size(-1), nameof(input));
         }
 
-        int stateCount = NumDirections * NumLayers;
+        var shape = new ForwardShape(seqLen, batch, batched, BatchFirst, NumDirections * NumLayers, HiddenSize, NumDirections * HiddenSize);
         if (h0 is not null)
         {
             // PyTorch compares the (unsqueezed, for unbatched input) h0 against (D*num_layers, N, H_out).
-            int[] got = batched ? h0.Shape.ToArray() : [h0.Size(0), 1, h0.Size(1)];
-            if (got[0] != stateCount || got[1] != batch || got[2] != HiddenSize)
+            int layersGot = h0.Size(0);
+            int batchGot = batched ? h0.Size(1) : 1;
+            int hiddenGot = h0.Size(-1);
+            if (layersGot != shape.StateCount || batchGot != batch || hiddenGot != HiddenSize)
             {
-                ThrowHelper.ThrowHiddenSize([stateCount, batch, HiddenSize], got, nameof(h0));
+                ThrowHelper.ThrowHiddenSize([shape.StateCount, batch, HiddenSize], [layersGot, batchGot, hiddenGot], nameof(h0));
             }
         }
 
@@ -219,13 +272,7 @@ public sealed class Rnn : Module
             ThrowHelper.ThrowEmptySequence(nameof(input));
         }
 
-        int width = NumDirections * HiddenSize;
-        int[] outputShape = !batched ? [seqLen, width] : BatchFirst ? [batch, seqLen, width] : [seqLen, batch, width];
-        int[] hNShape = batched ? [stateCount, batch, HiddenSize] : [stateCount, HiddenSize];
-        Tensor output = Tensor.CreateOwned(outputShape);
-        Tensor hN = Tensor.CreateOwned(hNShape);
-        Run(input.AsReadOnlySpan(), h0 is null ? default : h0.AsReadOnlySpan(), seqLen, batch, output.AsSpan(), hN.AsSpan());
-        return new RnnOutput(output, hN);
+        return shape;
     }
 
     /// <inheritdoc/>
@@ -429,6 +476,24 @@ public sealed class Rnn : Module
                 source.Slice(((i * b) + j) * c, c).CopyTo(destination.Slice(((j * a) + i) * c, c));
             }
         }
+    }
+
+    /// <summary>The sizes of one forward call, and the shapes of its results.</summary>
+    private readonly record struct ForwardShape(int SeqLen, int Batch, bool Batched, bool BatchFirst, int StateCount, int Hidden, int Width)
+    {
+        public int[] Output() => !Batched ? [SeqLen, Width] : BatchFirst ? [Batch, SeqLen, Width] : [SeqLen, Batch, Width];
+
+        public int[] HN() => Batched ? [StateCount, Batch, Hidden] : [StateCount, Hidden];
+
+        /// <summary>Whether <paramref name="t"/> has the output's shape (without allocating).</summary>
+        public bool IsOutputShape(Tensor t) => Batched
+            ? t.Dim == 3 && t.Size(0) == (BatchFirst ? Batch : SeqLen) && t.Size(1) == (BatchFirst ? SeqLen : Batch) && t.Size(2) == Width
+            : t.Dim == 2 && t.Size(0) == SeqLen && t.Size(1) == Width;
+
+        /// <summary>Whether <paramref name="t"/> has h_n's shape (without allocating).</summary>
+        public bool IsHNShape(Tensor t) => Batched
+            ? t.Dim == 3 && t.Size(0) == StateCount && t.Size(1) == Batch && t.Size(2) == Hidden
+            : t.Dim == 2 && t.Size(0) == StateCount && t.Size(1) == Hidden;
     }
 
     /// <summary>The parameter views of one direction of one layer.</summary>

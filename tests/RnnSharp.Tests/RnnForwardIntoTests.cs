@@ -1,0 +1,80 @@
+using System.Text.Json;
+using RnnSharp.Tests.Infrastructure;
+
+namespace RnnSharp.Tests;
+
+/// <summary>The allocation-free Forward overload that writes into caller-owned tensors.</summary>
+public sealed class RnnForwardIntoTests
+{
+    public static TheoryData<string> Cases() => Fixture.Names(
+        "rnn_forward.json", c => !(c.GetProperty("training").GetBoolean() && Fixture.ReadFloat(c.GetProperty("config").GetProperty("dropout")) > 0));
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_IntoCallerTensors_MatchesAllocatingForwardBitForBit(string name)
+    {
+        JsonElement c = Fixture.Case("rnn_forward.json", name);
+        Rnn rnn = Configs.CreateRnn(c.GetProperty("config"), new Generator(5));
+        rnn.Train(c.GetProperty("training").GetBoolean());
+        Tensor input = Fixture.ReadTensor(c.GetProperty("input"));
+        Tensor? h0 = Fixture.ReadOptionalTensor(c, "h0");
+        var expected = rnn.Forward(input, h0);
+        var output = Tensor.Full(expected.Output.Shape.ToArray(), float.NaN);
+        var hN = Tensor.Full(expected.HN.Shape.ToArray(), float.NaN);
+
+        rnn.Forward(input, h0, output, hN);
+
+        TensorAssert.BitEqual(output, expected.Output);
+        TensorAssert.BitEqual(hN, expected.HN);
+    }
+
+    [Fact]
+    public void Forward_OutputOfWrongShape_ThrowsNamingOutput()
+    {
+        var rnn = new Rnn(4, 3, batchFirst: true);
+
+        var act = () => rnn.Forward(Tensor.Zeros(2, 5, 4), null, Tensor.Zeros(5, 2, 3), Tensor.Zeros(1, 2, 3));
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("Expected a tensor of shape [2, 5, 3], got [5, 2, 3]*")
+            .Which.ParamName.Should().Be("output");
+    }
+
+    [Fact]
+    public void Forward_HNOfWrongShape_ThrowsNamingHN()
+    {
+        var rnn = new Rnn(4, 3, numLayers: 2);
+
+        var act = () => rnn.Forward(Tensor.Zeros(5, 4), null, Tensor.Zeros(5, 3), Tensor.Zeros(1, 3));
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("Expected a tensor of shape [2, 3], got [1, 3]*")
+            .Which.ParamName.Should().Be("hN");
+    }
+
+    [Fact]
+    public void Forward_OutputSharingMemoryWithInput_ThrowsWithPyTorchMessage()
+    {
+        var rnn = new Rnn(3, 3);
+        var buffer = Tensor.Zeros(5, 3);
+
+        var act = () => rnn.Forward(buffer, null, buffer.View(5, 3), Tensor.Zeros(1, 3));
+        var ok = () => rnn.Forward(buffer.Clone(), null, buffer.View(5, 3), Tensor.Zeros(1, 3));
+
+        act.Should().Throw<ArgumentException>()
+            .WithMessage("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location*")
+            .Which.ParamName.Should().Be("output");
+        ok.Should().NotThrow();
+    }
+
+    [Fact]
+    public void Forward_HNSharingMemoryWithH0_Throws()
+    {
+        var rnn = new Rnn(3, 3);
+        var state = Tensor.Zeros(1, 2, 3);
+
+        var act = () => rnn.Forward(Tensor.Zeros(4, 2, 3), state, Tensor.Zeros(4, 2, 3), state);
+
+        act.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("hN");
+    }
+}
