@@ -157,6 +157,9 @@ public sealed partial class Tensor
         return new(_storage, _offset, _numel);
     }
 
+    /// <summary>The elements as read-only memory over the tensor's storage (no copy).</summary>
+    internal ReadOnlyMemory<float> AsReadOnlyMemory() => new(_storage, _offset, _numel);
+
     /// <summary>Copies the elements, in row-major order, into a new array. Equivalent to <c>tensor.flatten().tolist()</c>.</summary>
     /// <returns>A new array of <see cref="NumElements"/> elements.</returns>
     public float[] ToArray() => AsReadOnlySpan().ToArray();

@@ -84,6 +84,10 @@ internal static class ThrowHelper
         throw new ArgumentException(
             Str($"Expected a float array (float[], float[,], float[][], ...), got {type}."), paramName);
 
+    [DoesNotReturn]
+    public static void ThrowNumThreads(int numThreads, string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, numThreads, Str($"Number of threads must be positive, got {numThreads}"));
+
     // ------------------------------------------------------------------ modules
 
     [DoesNotReturn]

@@ -187,7 +187,7 @@ public sealed class Rnn : Module
         ForwardShape shape = CheckArguments(input, h0);
         Tensor output = Tensor.CreateOwned(shape.Output());
         Tensor hN = Tensor.CreateOwned(shape.HN());
-        Run(input.AsReadOnlySpan(), h0 is null ? default : h0.AsReadOnlySpan(), shape.SeqLen, shape.Batch, output.AsSpan(), hN.AsSpan());
+        Run(input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), shape.SeqLen, shape.Batch, output.AsMemory(), hN.AsSpan());
         return new RnnOutput(output, hN);
     }
 
@@ -229,7 +229,7 @@ public sealed class Rnn : Module
             ThrowHelper.ThrowOverlap(nameof(hN));
         }
 
-        Run(input.AsReadOnlySpan(), h0 is null ? default : h0.AsReadOnlySpan(), shape.SeqLen, shape.Batch, output.AsSpan(), hN.AsSpan());
+        Run(input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), shape.SeqLen, shape.Batch, output.AsMemory(), hN.AsSpan());
     }
 
     /// <summary>PyTorch's checks of <c>RNN.forward</c>, in its order; allocates nothing unless it throws.</summary>
@@ -345,10 +345,10 @@ public sealed class Rnn : Module
     }
 
     /// <summary>
-    /// The forward pass on validated spans. input is laid out as the caller's tensor (batch-first or not);
+    /// The forward pass on validated buffers. input is laid out as the caller's tensor (batch-first or not);
     /// h0 is <c>(D·num_layers, N, H)</c> or empty for zeros; output and hN are written completely.
     /// </summary>
-    private void Run(ReadOnlySpan<float> input, ReadOnlySpan<float> h0, int seqLen, int batch, Span<float> output, Span<float> hN)
+    private void Run(ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, int seqLen, int batch, Memory<float> output, Span<float> hN)
     {
         int directions = NumDirections;
         int hidden = HiddenSize;
@@ -366,6 +366,7 @@ public sealed class Rnn : Module
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
 
         PackedRecurrentWeights? packed = UsePackedKernels ? GetPackedWeights() : null;
+        HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
         float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
         float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
@@ -373,50 +374,50 @@ public sealed class Rnn : Module
         float[] state = ArrayPool<float>.Shared.Rent(3 * stepState);
         try
         {
-            ReadOnlySpan<float> layerInput = input[..(rows * InputSize)];
+            ReadOnlyMemory<float> layerInput = input[..(rows * InputSize)];
             if (transpose)
             {
-                SwapFirstTwoDims(layerInput, inputT, batch, seqLen, InputSize);
-                layerInput = inputT.AsSpan(0, rows * InputSize);
+                SwapFirstTwoDims(layerInput.Span, inputT, batch, seqLen, InputSize);
+                layerInput = inputT.AsMemory(0, rows * InputSize);
             }
 
-            Span<float> zeros = state.AsSpan(2 * stepState, stepState);
-            zeros.Clear();
+            Memory<float> zeros = state.AsMemory(2 * stepState, stepState);
+            zeros.Span.Clear();
             for (int layer = 0; layer < NumLayers; layer++)
             {
                 bool last = layer == NumLayers - 1;
-                Span<float> destination = !last
-                    ? layerOut.AsSpan((layer % 2) * rows * width, rows * width)
-                    : transpose ? outputT.AsSpan(0, rows * width) : output[..(rows * width)];
+                Memory<float> destination = !last
+                    ? layerOut.AsMemory((layer % 2) * rows * width, rows * width)
+                    : transpose ? outputT.AsMemory(0, rows * width) : output[..(rows * width)];
                 int layerInputSize = layer == 0 ? InputSize : width;
                 for (int direction = 0; direction < directions; direction++)
                 {
                     int index = (layer * directions) + direction;
-                    ReadOnlySpan<float> directionH0 = h0.IsEmpty ? zeros : h0.Slice(index * stepState, stepState);
+                    ReadOnlyMemory<float> directionH0 = h0.IsEmpty ? zeros : h0.Slice(index * stepState, stepState);
                     Span<float> directionHN = hN.Slice(index * stepState, stepState);
                     if (packed is not null)
                     {
                         PackedRecurrentLayer.Run(
                             layerInput, seqLen, batch, packed.Directions[index], directionH0, reverse: direction == 1,
-                            Nonlinearity, destination, width, direction * hidden, directionHN, gates);
+                            Nonlinearity, destination, width, direction * hidden, directionHN, gates, team);
                     }
                     else
                     {
                         DirectionWeights w = _weights[index];
                         ReferenceRecurrentLayer.Run(
-                            layerInput, seqLen, batch, layerInputSize, hidden,
+                            layerInput.Span, seqLen, batch, layerInputSize, hidden,
                             w.WeightIh.AsReadOnlySpan(), w.WeightHh.AsReadOnlySpan(),
                             w.BiasIh is null ? default : w.BiasIh.AsReadOnlySpan(),
                             w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
-                            directionH0, reverse: direction == 1, Nonlinearity,
-                            destination, width, direction * hidden, directionHN,
+                            directionH0.Span, reverse: direction == 1, Nonlinearity,
+                            destination.Span, width, direction * hidden, directionHN,
                             gates, state.AsSpan(0, stepState), state.AsSpan(stepState, stepState));
                     }
                 }
 
                 if (!last && dropout)
                 {
-                    ApplyDropout(destination, _dropout);
+                    ApplyDropout(destination.Span, _dropout);
                 }
 
                 layerInput = destination;
@@ -424,11 +425,12 @@ public sealed class Rnn : Module
 
             if (transpose)
             {
-                SwapFirstTwoDims(outputT.AsSpan(0, rows * width), output, seqLen, batch, width);
+                SwapFirstTwoDims(outputT.AsSpan(0, rows * width), output.Span, seqLen, batch, width);
             }
         }
         finally
         {
+            team?.Release();
             ArrayPool<float>.Shared.Return(state);
             ArrayPool<float>.Shared.Return(gates);
             ArrayPool<float>.Shared.Return(layerOut);
@@ -438,6 +440,23 @@ public sealed class Rnn : Module
                 ArrayPool<float>.Shared.Return(inputT);
             }
         }
+    }
+
+    /// <summary>
+    /// Helper threads for this call when it is big enough to gain from them (see <see cref="Torch.SetNumThreads"/>),
+    /// otherwise <see langword="null"/>: small calls never pay for a thread hand-off.
+    /// </summary>
+    private HelperTeam? AcquireTeam(int seqLen, int batch)
+    {
+        int threads = Torch.GetNumThreads();
+        if (threads <= 1)
+        {
+            return null;
+        }
+
+        return PackedRecurrentLayer.WantsHelpers(seqLen, batch, Math.Max(InputSize, NumDirections * HiddenSize), HiddenSize)
+            ? HelperTeam.TryAcquire(threads - 1)
+            : null;
     }
 
     /// <summary>

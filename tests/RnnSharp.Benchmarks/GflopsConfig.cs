@@ -1,0 +1,50 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+
+namespace RnnSharp.Benchmarks;
+
+/// <summary>Adds a GFLOP/s column: the config's floating-point operations divided by the mean time.</summary>
+public sealed class GflopsConfig : ManualConfig
+{
+    public GflopsConfig() => AddColumn(new GflopsColumn());
+
+    private sealed class GflopsColumn : IColumn
+    {
+        public string Id => nameof(GflopsColumn);
+
+        public string ColumnName => "GFLOP/s";
+
+        public bool AlwaysShow => true;
+
+        public ColumnCategory Category => ColumnCategory.Custom;
+
+        public int PriorityInCategory => 0;
+
+        public bool IsNumeric => true;
+
+        public UnitType UnitType => UnitType.Dimensionless;
+
+        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H), over the mean time";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            var report = summary[benchmarkCase];
+            object? config = benchmarkCase.Parameters["Config"];
+            if (report?.ResultStatistics is null || config is null)
+            {
+                return "-";
+            }
+
+            double seconds = report.ResultStatistics.Mean / 1e9;
+            return (RnnConfig.Get((string)config).Flops / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        public bool IsAvailable(Summary summary) => true;
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    }
+}
