@@ -1,0 +1,122 @@
+using RnnSharp.Kernels;
+using RnnSharp.Tests.Infrastructure;
+
+namespace RnnSharp.Tests;
+
+/// <summary>
+/// One module shared by many threads, and forward passes split over helper threads, give exactly the results of
+/// a single-threaded run.
+/// </summary>
+[Collection(nameof(GlobalThreadCount))]
+public sealed class ConcurrencyTests
+{
+    [Fact]
+    public void Forward_EightThreadsSharingOneModule_EveryResultMatchesSingleThreadedRun()
+    {
+        const int Threads = 8, CallsPerThread = 500, Inputs = 16;
+        var rnn = new Rnn(6, 24, numLayers: 2, bidirectional: true, generator: new Generator(1));
+        rnn.Eval();
+        var inputs = Enumerable.Range(0, Inputs)
+            .Select(i => Torch.Rand([3 + (i % 5), 1 + (i % 4), 6], new Generator(100 + i)))
+            .ToArray();
+        var expected = inputs.Select(x => WithThreads(1, () => rnn.Forward(x))).ToArray();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, thread =>
+        {
+            for (int call = 0; call < CallsPerThread; call++)
+            {
+                int i = ((thread * 7) + call) % Inputs;
+                var (output, hN) = call % 2 == 0
+                    ? rnn.Forward(inputs[i])
+                    : IntoFresh(rnn, inputs[i], expected[i]);
+                if (!output.ToArray().AsSpan().SequenceEqual(expected[i].Output.ToArray())
+                    || !hN.ToArray().AsSpan().SequenceEqual(expected[i].HN.ToArray()))
+                {
+                    failures.Add($"thread {thread}, call {call}, input {i}");
+                }
+            }
+        });
+
+        failures.Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Forward_LargeCallsFromManyThreads_ShareHelpersWithoutChangingResults()
+    {
+        // Large enough that each call asks for helper threads: concurrent calls compete for them.
+        var rnn = new Rnn(64, 256, generator: new Generator(2)) { Kernel = RecurrentKernel.Packed };
+        var inputs = Enumerable.Range(0, 4).Select(i => Torch.Rand([12, 40, 64], new Generator(200 + i))).ToArray();
+        var expected = inputs.Select(x => WithThreads(1, () => rnn.Forward(x))).ToArray();
+
+        WithThreads(2, () =>
+        {
+            Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, t =>
+            {
+                for (int call = 0; call < 20; call++)
+                {
+                    int i = (t + call) % inputs.Length;
+                    var actual = rnn.Forward(inputs[i]);
+                    TensorAssert.BitEqual(actual.Output, expected[i].Output, $"thread {t}, call {call}");
+                    TensorAssert.BitEqual(actual.HN, expected[i].HN, $"thread {t}, call {call}");
+                }
+            });
+            return 0;
+        });
+    }
+
+    [Theory]
+    [InlineData(64, 512, 1, 1)]
+    [InlineData(33, 100, 2, 2)]
+    [InlineData(20, 1000, 1, 1)]
+    public void Forward_TwoThreadsVersusOne_GivesIdenticalBits(int batch, int hidden, int layers, int directions)
+    {
+        var rnn = new Rnn(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)) { Kernel = RecurrentKernel.Packed };
+        Tensor input = Torch.Rand([9, batch, 48], new Generator(4));
+        Tensor h0 = Torch.Rand([layers * directions, batch, hidden], new Generator(5));
+
+        var single = WithThreads(1, () => rnn.Forward(input, h0));
+        var multi = WithThreads(Environment.ProcessorCount, () => rnn.Forward(input, h0));
+
+        TensorAssert.BitEqual(multi.Output, single.Output);
+        TensorAssert.BitEqual(multi.HN, single.HN);
+        var reference = new Rnn(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)) { Kernel = RecurrentKernel.Reference };
+        TensorAssert.AllClose(multi.Output, reference.Forward(input, h0).Output, rtol: 1e-5, atol: 1e-5);
+    }
+
+    [Fact]
+    public void SetNumThreads_NotPositive_ThrowsWithPyTorchMessage()
+    {
+        var act = () => Torch.SetNumThreads(0);
+
+        act.Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("Number of threads must be positive, got 0*")
+            .Which.ParamName.Should().Be("numThreads");
+    }
+
+    private static RnnOutput IntoFresh(Rnn rnn, Tensor input, RnnOutput like)
+    {
+        var output = Tensor.Zeros(like.Output.Shape.ToArray());
+        var hN = Tensor.Zeros(like.HN.Shape.ToArray());
+        rnn.Forward(input, null, output, hN);
+        return new RnnOutput(output, hN);
+    }
+
+    private static T WithThreads<T>(int threads, Func<T> action)
+    {
+        int before = Torch.GetNumThreads();
+        Torch.SetNumThreads(threads);
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            Torch.SetNumThreads(before);
+        }
+    }
+}
+
+/// <summary>Tests that change Torch.SetNumThreads run one at a time.</summary>
+[CollectionDefinition(nameof(GlobalThreadCount), DisableParallelization = true)]
+public sealed class GlobalThreadCount;
