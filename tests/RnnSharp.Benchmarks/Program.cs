@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using RnnSharp.Benchmarks;
 
-// Without arguments, run every benchmark (BenchmarkSwitcher would otherwise ask which to run).
+// Without a filter, run every benchmark (BenchmarkSwitcher would otherwise ask which ones, which fails without a console).
 TorchSharpNative.EnsureLoadable();
-string[] arguments = args.Length == 0 ? ["--filter", "*"] : args;
+bool selects = args.Any(a => a is "--filter" or "-f" or "--list" or "--help" or "-h" or "--info");
+string[] arguments = selects ? args : [.. args, "--filter", "*"];
 BenchmarkSwitcher.FromAssembly(typeof(RnnForwardBenchmarks).Assembly).Run(arguments);
