@@ -5,10 +5,10 @@ using BenchmarkDotNet.Running;
 
 namespace RnnSharp.Benchmarks;
 
-/// <summary>Adds a GFLOP/s column: the config's floating-point operations divided by the mean time.</summary>
+/// <summary>Adds the median and a GFLOP/s column: the config's floating-point operations divided by the median time.</summary>
 public sealed class GflopsConfig : ManualConfig
 {
-    public GflopsConfig() => AddColumn(new GflopsColumn());
+    public GflopsConfig() => AddColumn(StatisticColumn.Median, new GflopsColumn());
 
     private sealed class GflopsColumn : IColumn
     {
@@ -26,7 +26,7 @@ public sealed class GflopsConfig : ManualConfig
 
         public UnitType UnitType => UnitType.Dimensionless;
 
-        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H), over the mean time";
+        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H), over the median time";
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -39,7 +39,7 @@ public sealed class GflopsConfig : ManualConfig
                 return "-";
             }
 
-            double seconds = report.ResultStatistics.Mean / 1e9;
+            double seconds = report.ResultStatistics.Median / 1e9;
             return (RnnConfig.Get((string)config).Flops / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         }
 

@@ -19,10 +19,12 @@ row-major order; every float32 is written as its shortest round-trip decimal
 "-inf", so that parsing the text as a float32 gives back the exact bits.
 """
 
+import collections
 import contextlib
 import io
 import json
 import os
+import struct
 import sys
 import warnings
 
@@ -552,6 +554,210 @@ def record_tensor_str():
           "cases with parameter=true hold repr(torch.nn.Parameter).")
 
 
+# ---------------------------------------------------------------- weights files (torch.save, safetensors)
+
+INTEROP = os.path.join(HERE, "interop")
+SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(HERE))), "samples", "PyTorchInterop")
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """An independent, spec-following safetensors writer (https://github.com/huggingface/safetensors):
+    8-byte little-endian header length, JSON header padded with spaces to a multiple of 8, then the
+    little-endian data of each tensor, back to back, in the order given."""
+    header = {}
+    if metadata:
+        header["__metadata__"] = metadata
+    blobs = []
+    offset = 0
+    for name, (dtype, t) in tensors.items():
+        t = t.detach().contiguous()
+        if dtype == "BF16":
+            raw = t.to(torch.bfloat16).view(torch.int16).numpy().astype("<i2").tobytes()
+        else:
+            np_dtype = {"F32": "<f4", "F64": "<f8", "F16": "<f2", "I64": "<i8"}[dtype]
+            raw = t.numpy().astype(np_dtype).tobytes()
+        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        offset += len(raw)
+        blobs.append(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for raw in blobs:
+            f.write(raw)
+
+
+class _Hostile:
+    """Pickles as a call to an arbitrary function: what a malicious checkpoint looks like."""
+
+    def __init__(self, fn, args):
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return (self.fn, self.args)
+
+
+def _first_foreign_global(path):
+    """The first global in the checkpoint's data.pkl that a state dict never names, as the pickle spells it
+    (protocol 2 writes Python 2 names, e.g. __builtin__.eval)."""
+    import pickletools
+    import zipfile
+    allowed = {"collections OrderedDict", "torch._utils _rebuild_tensor_v2", "torch FloatStorage"}
+    with zipfile.ZipFile(path) as z:
+        data = z.read(next(n for n in z.namelist() if n.endswith("/data.pkl")))
+    for op, arg, _ in pickletools.genops(data):
+        if op.name == "GLOBAL" and arg not in allowed:
+            return arg.replace(" ", ".")
+    raise AssertionError(f"{path} names no foreign global")
+
+
+def _forward_record(rnn, x):
+    with torch.no_grad():
+        out, h_n = rnn(x)
+    return out, h_n
+
+
+def record_interop():
+    import builtins
+    import subprocess
+    os.makedirs(INTEROP, exist_ok=True)
+    cases = []
+
+    def add_pt(name, cfg, state, x, note, loaded=None):
+        """torch.save(state, name.pt); record what a float32 RNN loaded with those values computes."""
+        path = os.path.join(INTEROP, name + ".pt")
+        torch.save(state, path)
+        rnn = make_rnn(cfg).eval()
+        rnn.load_state_dict(loaded if loaded is not None else {k: v.float() for k, v in state.items()})
+        out, h_n = _forward_record(rnn, x)
+        cases.append({"name": name, "file": "interop/" + name + ".pt", "format": "pt", "note": note, "config": cfg,
+                      "keys": list(state.keys()), "state_dict": state_dict(rnn), "input": tensor(x),
+                      "output": tensor(out), "h_n": tensor(h_n)})
+
+    torch.manual_seed(400)
+    cfg = rnn_config(4, 3)
+    rnn = make_rnn(cfg)
+    add_pt("rnn_basic", cfg, rnn.state_dict(), randn((5, 2, 4), 401), "torch.save(rnn.state_dict(), path)")
+
+    torch.manual_seed(402)
+    cfg = rnn_config(5, 6, num_layers=2, nonlinearity="relu", batch_first=True, bidirectional=True)
+    rnn = make_rnn(cfg)
+    add_pt("rnn_2layer_bidir_relu_bf", cfg, rnn.state_dict(), randn((3, 7, 5), 403), "a two-layer bidirectional ReLU RNN")
+
+    for dtype, name in [(torch.float64, "rnn_float64"), (torch.float16, "rnn_float16"), (torch.bfloat16, "rnn_bfloat16")]:
+        torch.manual_seed(404)
+        cfg = rnn_config(4, 5)
+        rnn = make_rnn(cfg).to(dtype)
+        add_pt(name, cfg, rnn.state_dict(), randn((6, 2, 4), 405), f"rnn.to({dtype}); values become float32 on load")
+
+    # One file: float32 views with a storage offset and with transposed strides, a float64 and a half tensor.
+    torch.manual_seed(406)
+    cfg = rnn_config(4, 3)
+    base = torch.randn(10, 10)
+    hh_base = torch.randn(3, 3)
+    mixed = collections.OrderedDict()
+    mixed["weight_ih_l0"] = base[2:5, 1:5]             # offset 21, strides (10, 1)
+    mixed["weight_hh_l0"] = hh_base.t()                # strides (1, 3)
+    mixed["bias_ih_l0"] = torch.randn(3, dtype=torch.float64)
+    mixed["bias_hh_l0"] = torch.randn(3).half()
+    assert not mixed["weight_ih_l0"].is_contiguous() and mixed["weight_ih_l0"].storage_offset() == 21
+    add_pt("mixed_dtypes_and_views", cfg, mixed, randn((4, 3, 4), 407),
+           "float32 views (offset, transposed), a float64 and a half tensor in one file")
+
+    # A larger model: the RNN's keys carry the prefix "rnn.".
+    class Model(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.RNN(4, 3)
+            self.fc = torch.nn.Linear(3, 2)
+
+    torch.manual_seed(408)
+    model = Model()
+    path = os.path.join(INTEROP, "model_with_rnn_submodule.pt")
+    torch.save(model.state_dict(), path)
+    x = randn((5, 2, 4), 409)
+    out, h_n = _forward_record(model.rnn.eval(), x)
+    cases.append({"name": "model_with_rnn_submodule", "file": "interop/model_with_rnn_submodule.pt", "format": "pt",
+                  "note": "torch.save(model.state_dict()) of a model with self.rnn and self.fc", "prefix": "rnn.",
+                  "config": rnn_config(4, 3), "keys": list(model.state_dict().keys()),
+                  "state_dict": state_dict(model.rnn), "input": tensor(x), "output": tensor(out), "h_n": tensor(h_n)})
+
+    # safetensors written by the independent writer above.
+    torch.manual_seed(410)
+    cfg = rnn_config(4, 3, num_layers=2)
+    rnn = make_rnn(cfg).eval()
+    sd = rnn.state_dict()
+    x = randn((5, 2, 4), 411)
+    out, h_n = _forward_record(rnn, x)
+    write_safetensors(os.path.join(INTEROP, "rnn_f32.safetensors"), {k: ("F32", v) for k, v in sd.items()},
+                      {"format": "pt", "source": "record_fixtures.py"})
+    cases.append({"name": "rnn_f32_safetensors", "file": "interop/rnn_f32.safetensors", "format": "safetensors",
+                  "note": "F32 with __metadata__", "config": cfg, "keys": list(sd.keys()),
+                  "metadata": {"format": "pt", "source": "record_fixtures.py"},
+                  "state_dict": state_dict(rnn), "input": tensor(x), "output": tensor(out), "h_n": tensor(h_n)})
+    dtypes = ["F16", "BF16", "F64", "F32", "F16", "BF16", "F64", "F32"]
+    mixed_st = {k: (dtypes[i], v) for i, (k, v) in enumerate(sd.items())}
+    write_safetensors(os.path.join(INTEROP, "rnn_mixed.safetensors"), mixed_st)
+    rounded = rnn_config(4, 3, num_layers=2)
+    rnn_r = make_rnn(rounded).eval()
+    conv = {"F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64, "F32": torch.float32}
+    rnn_r.load_state_dict({k: v.to(conv[d]).float() for k, (d, v) in mixed_st.items()})
+    out, h_n = _forward_record(rnn_r, x)
+    cases.append({"name": "rnn_mixed_safetensors", "file": "interop/rnn_mixed.safetensors", "format": "safetensors",
+                  "note": "F16, BF16, F64 and F32 entries", "config": cfg, "keys": list(sd.keys()),
+                  "state_dict": state_dict(rnn_r), "input": tensor(x), "output": tensor(out), "h_n": tensor(h_n)})
+    write_safetensors(os.path.join(INTEROP, "int64.safetensors"), {"steps": ("I64", torch.arange(3))})
+
+    # Hostile checkpoints: torch.save pickles these as calls to the named functions. Loading must refuse them.
+    hostile = [
+        ("hostile_os_system", {"weight_ih_l0": _Hostile(os.system, ("echo pwned",))}),
+        ("hostile_eval", {"weight_ih_l0": _Hostile(builtins.eval, ("__import__('os').system('echo pwned')",))}),
+        ("hostile_subprocess", {"weight_ih_l0": _Hostile(subprocess.Popen, (["echo", "pwned"],))}),
+        ("hostile_exec_in_ordered_dict", collections.OrderedDict(weight_ih_l0=_Hostile(builtins.exec, ("import os",)))),
+    ]
+    for name, obj in hostile:
+        path = os.path.join(INTEROP, name + ".pt")
+        torch.save(obj, path)
+        cases.append({"name": name, "file": "interop/" + name + ".pt", "format": "pt",
+                      "refused_global": _first_foreign_global(path)})
+    # Protocol 0 text opcodes (INST, STRING...) are not part of what torch.save writes by default.
+    path = os.path.join(INTEROP, "protocol0.pt")
+    torch.save(torch.nn.RNN(2, 2).state_dict(), path, pickle_protocol=0)
+    cases.append({"name": "protocol0", "file": "interop/protocol0.pt", "format": "pt", "refused_opcode": True})
+    # The legacy (pre-1.6) format. (An empty dict: the legacy format names storages by memory address,
+    # which would make this file differ on every run.)
+    path = os.path.join(INTEROP, "legacy_format.pt")
+    torch.save({}, path, _use_new_zipfile_serialization=False)
+    cases.append({"name": "legacy_format", "file": "interop/legacy_format.pt", "format": "pt", "legacy": True})
+
+    write("interop.json", cases,
+          "Weights files written by torch.save and by an independent safetensors writer, and what a float32 "
+          "torch.nn.RNN loaded from them computes; hostile files must be refused.")
+    record_sample()
+
+
+def record_sample():
+    """samples/PyTorchInterop: the Python below saved rnn.pt; the C# sample loads it and prints the same output."""
+    os.makedirs(SAMPLE, exist_ok=True)
+    out_buffer = io.StringIO()
+    with contextlib.redirect_stdout(out_buffer):
+        # --- what the sample's Python side does (also quoted in samples/PyTorchInterop/Program.cs) ---
+        torch.manual_seed(2024)
+        rnn = torch.nn.RNN(input_size=3, hidden_size=4, num_layers=2, batch_first=True)
+        torch.save(rnn.state_dict(), os.path.join(SAMPLE, "rnn.pt"))
+        rnn.eval()
+        x = torch.tensor([[[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], [[-0.1, 0.0, 0.1], [1.0, -1.0, 0.5]]])
+        with torch.no_grad():
+            output, h_n = rnn(x)
+        print(output)
+        print(h_n)
+        # ---
+    with open(os.path.join(SAMPLE, "expected_output.txt"), "w", encoding="utf-8", newline="\n") as f:
+        f.write(out_buffer.getvalue())
+    print("wrote samples/PyTorchInterop/rnn.pt and expected_output.txt")
+
+
 def main():
     if not torch.__version__.startswith("1.13"):
         print(f"warning: recording with torch {torch.__version__}; the committed fixtures come from 1.13.1",
@@ -563,6 +769,7 @@ def main():
     record_cell()
     record_errors()
     record_tensor_str()
+    record_interop()
 
 
 if __name__ == "__main__":
