@@ -248,10 +248,9 @@ public static class SafeTensors
                 throw Invalid("the header must be a JSON object");
             }
 
-            // Only padding may follow the object.
+            // Only whitespace (the padding) may follow the object: the reader rejects anything else.
             while (reader.Read())
             {
-                throw Invalid("the header holds more than one JSON value");
             }
         }
         catch (JsonException e)

@@ -72,6 +72,10 @@ internal sealed class TorchCheckpoint : IPickleResolver
             {
                 throw new ModelFileException($"Not a valid PyTorch checkpoint: the zip archive is damaged ({e.Message}).", e);
             }
+            catch (OverflowException e)
+            {
+                throw new ModelFileException("Not a valid PyTorch checkpoint: a tensor's size, offset or strides overflow.", e);
+            }
         }
     }
 
@@ -133,7 +137,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
             "DoubleStorage" => StorageType.Float64,
             "HalfStorage" => StorageType.Float16,
             "BFloat16Storage" => StorageType.BFloat16,
-            _ => throw Invalid($"storage type {type} is not supported"),
+            _ => throw Invalid($"storage type {type} is not supported: RnnSharp loads float32, float64, float16 and bfloat16 tensors"),
         };
 
         if (_storages.TryGetValue(key, out Storage? known))

@@ -47,6 +47,15 @@ internal sealed class RestrictedUnpickler
         "torch.DoubleStorage",
         "torch.HalfStorage",
         "torch.BFloat16Storage",
+
+        // Storages RnnSharp cannot load are still plain data: naming them is allowed, loading them is refused
+        // with a message about the dtype rather than about safety.
+        "torch.LongStorage",
+        "torch.IntStorage",
+        "torch.ShortStorage",
+        "torch.CharStorage",
+        "torch.ByteStorage",
+        "torch.BoolStorage",
     };
 
     private static readonly object Mark = new();
