@@ -44,13 +44,7 @@ public static class SafeTensors
     public static TensorDictionary Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        if (!stream.CanSeek)
-        {
-            var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            copy.Position = 0;
-            stream = copy;
-        }
+        stream = Seekable.From(stream);
 
         long available = stream.Length - stream.Position;
         if (available < 8)

@@ -28,13 +28,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
 
     public static TensorDictionary Load(Stream stream)
     {
-        if (!stream.CanSeek)
-        {
-            var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            copy.Position = 0;
-            stream = copy;
-        }
+        stream = Seekable.From(stream);
 
         long length = stream.Length - stream.Position;
         RejectLegacyFormats(stream, length);
