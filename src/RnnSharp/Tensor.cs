@@ -76,9 +76,6 @@ public sealed partial class Tensor
         return new Tensor(storage, offset, shape, numel, version);
     }
 
-    /// <summary>Wraps an array the library already owns; the shape array is owned by the new tensor.</summary>
-    internal static Tensor Wrap(float[] storage, int[] shape) => new(storage, 0, shape, storage.Length, new StorageVersion());
-
     /// <summary>Returns a tensor of the given shape filled with zeros. Equivalent to <c>torch.zeros(*shape)</c>.</summary>
     /// <param name="shape">The length of each dimension; none may be negative.</param>
     /// <returns>A new zero-filled tensor.</returns>

@@ -325,7 +325,9 @@ internal sealed class RestrictedUnpickler
         }
         catch (ModelFileException e)
         {
-            throw new ModelFileException($"Not a valid PyTorch checkpoint: at byte {at} of data.pkl: {e.Message}", e);
+            const string Prefix = "Not a valid PyTorch checkpoint: ";
+            string detail = e.Message.StartsWith(Prefix, StringComparison.Ordinal) ? e.Message[Prefix.Length..] : e.Message;
+            throw new ModelFileException($"{Prefix}at byte {at} of data.pkl: {detail}", e);
         }
     }
 
