@@ -124,8 +124,16 @@ public sealed partial class Tensor
     /// <summary>Returns the length of one dimension. Equivalent to <c>tensor.size(dim)</c>; negative values count from the end.</summary>
     /// <param name="dim">The dimension, in <c>[-Dim, Dim - 1]</c>.</param>
     /// <returns>The length of dimension <paramref name="dim"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is outside <c>[-Dim, Dim - 1]</c>.</exception>
-    public int Size(int dim) => _shape[ShapeMath.NormalizeDim(dim, _shape.Length, nameof(dim))];
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> is outside <c>[-Dim, Dim - 1]</c>, or the tensor is 0-d.</exception>
+    public int Size(int dim)
+    {
+        if (_shape.Length == 0)
+        {
+            ThrowHelper.ThrowNoDimensions(dim, nameof(dim));
+        }
+
+        return _shape[ShapeMath.NormalizeDim(dim, _shape.Length, nameof(dim))];
+    }
 
     /// <summary>
     /// The elements in row-major order, as a span over the tensor's own storage (no copy): writing to it changes the tensor.

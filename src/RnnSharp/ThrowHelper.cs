@@ -42,6 +42,10 @@ internal static class ThrowHelper
             paramName, dim, Str($"Dimension out of range (expected to be in range of [{min}, {max}], but got {dim})"));
 
     [DoesNotReturn]
+    public static void ThrowNoDimensions(int dim, string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, dim, Str($"Dimension specified as {dim} but tensor has no dimensions"));
+
+    [DoesNotReturn]
     public static void ThrowIndexOutOfBounds(int index, int dim, int size, string paramName) =>
         throw new ArgumentOutOfRangeException(
             paramName, index, Str($"index {index} is out of bounds for dimension {dim} with size {size}"));

@@ -120,6 +120,16 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public void Size_DimOfScalarTensor_ThrowsWithPyTorchMessage()
+    {
+        var act = () => new Tensor([1f]).Size(0);
+
+        act.Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("Dimension specified as 0 but tensor has no dimensions*")
+            .Which.ParamName.Should().Be("dim");
+    }
+
+    [Fact]
     public void View_InferredDimension_SharesStorage()
     {
         var t = new Tensor([0, 1, 2, 3, 4, 5], 2, 3);
