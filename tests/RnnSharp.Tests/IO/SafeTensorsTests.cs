@@ -76,6 +76,28 @@ public sealed class SafeTensorsTests
     }
 
     [Fact]
+    public void SaveFile_FailingHalfway_LeavesTheExistingFileUntouchedAndNoTemporaryFile()
+    {
+        string directory = Directory.CreateTempSubdirectory("rnnsharp-").FullName;
+        string path = Path.Combine(directory, "rnn.safetensors");
+        try
+        {
+            File.WriteAllText(path, "previous contents");
+            var tensors = new Dictionary<string, Tensor> { ["a"] = Tensor.Ones(1000), ["b"] = null! };
+
+            var act = () => SafeTensors.SaveFile(tensors, path);
+
+            act.Should().Throw<ArgumentNullException>();
+            File.ReadAllText(path).Should().Be("previous contents");
+            Directory.GetFiles(directory).Should().Equal(path);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Save_TensorNamedMetadata_ThrowsArgumentException()
     {
         var act = () => SafeTensors.Save(new Dictionary<string, Tensor> { ["__metadata__"] = Tensor.Zeros(1) }, new MemoryStream());

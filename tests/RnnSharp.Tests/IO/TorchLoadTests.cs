@@ -22,6 +22,26 @@ public sealed class TorchLoadTests
         loaded["w"].ToArray().Should().Equal(1, 3, 2, 4); // offset 1, transposed strides
     }
 
+    [Fact]
+    public void Load_NonSeekableStream_ReadsTheSameStateDict()
+    {
+        byte[] bytes = File.ReadAllBytes(Path.Combine(Fixture.Directory, "interop", "mixed_dtypes_and_views.pt"));
+
+        TensorDictionary fromFile = Torch.Load(new MemoryStream(bytes));
+        TensorDictionary fromPipe = Torch.Load(new BufferedStream(new NonSeekable(bytes)));
+
+        fromPipe.Keys.Should().Equal(fromFile.Keys);
+        foreach (var (name, tensor) in fromFile)
+        {
+            TensorAssert.BitEqual(fromPipe[name], tensor, name);
+        }
+    }
+
+    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
+    }
+
     public static TheoryData<string, string> HostilePickles() => new()
     {
         { "os.system", "global 'os.system'" },
