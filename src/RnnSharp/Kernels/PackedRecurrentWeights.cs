@@ -38,6 +38,32 @@ internal sealed class PackedDirection
 /// <summary>All directions of all layers of a module, packed, with the parameter version they were packed from.</summary>
 internal sealed class PackedRecurrentWeights(int version, PackedDirection[] directions)
 {
+    /// <summary>
+    /// The snapshot in <paramref name="cache"/> if it was packed from the parameters' current version, else a new
+    /// one (published to the cache). The version is read before packing, so a write during packing makes the next
+    /// call repack. Concurrent callers may each pack; every snapshot they publish is consistent.
+    /// </summary>
+    public static PackedRecurrentWeights GetOrPack(
+        ref PackedRecurrentWeights? cache, StorageVersion parameters, IReadOnlyList<(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh)> directions)
+    {
+        int version = parameters.Value;
+        PackedRecurrentWeights? packed = Volatile.Read(ref cache);
+        if (packed is null || packed.Version != version)
+        {
+            var packedDirections = new PackedDirection[directions.Count];
+            for (int i = 0; i < packedDirections.Length; i++)
+            {
+                var (weightIh, weightHh, biasIh, biasHh) = directions[i];
+                packedDirections[i] = new PackedDirection(weightIh, weightHh, biasIh, biasHh);
+            }
+
+            packed = new PackedRecurrentWeights(version, packedDirections);
+            Volatile.Write(ref cache, packed);
+        }
+
+        return packed;
+    }
+
     /// <summary>The <see cref="StorageVersion"/> value of the parameters when they were packed.</summary>
     public int Version { get; } = version;
 

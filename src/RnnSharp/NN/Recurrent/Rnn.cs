@@ -310,39 +310,10 @@ public sealed class Rnn : Module
     /// <summary>Which kernels <see cref="Forward(Tensor, Tensor?)"/> runs; tests and benchmarks pin one.</summary>
     internal RecurrentKernel Kernel { get; set; } = RecurrentKernel.Auto;
 
-    private bool UsePackedKernels => Kernel switch
-    {
-        RecurrentKernel.Reference => false,
-        RecurrentKernel.Packed => true,
-        _ => HiddenSize >= PackedKernelMinHiddenSize,
-    };
-
-    /// <summary>Below this hidden size the packed kernels' 32-wide panels are mostly padding.</summary>
-    private const int PackedKernelMinHiddenSize = 8;
-
-    /// <summary>
-    /// The packed weights for the current parameter values, repacked when any parameter has been written since
-    /// (the storage's version changed). Concurrent callers may each pack; every snapshot they publish is consistent.
-    /// </summary>
-    private PackedRecurrentWeights GetPackedWeights()
-    {
-        int version = _parameters.Version.Value;
-        PackedRecurrentWeights? packed = Volatile.Read(ref _packed);
-        if (packed is null || packed.Version != version)
-        {
-            var directions = new PackedDirection[_weights.Length];
-            for (int i = 0; i < directions.Length; i++)
-            {
-                DirectionWeights w = _weights[i];
-                directions[i] = new PackedDirection(w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh);
-            }
-
-            packed = new PackedRecurrentWeights(version, directions);
-            Volatile.Write(ref _packed, packed);
-        }
-
-        return packed;
-    }
+    /// <summary>The packed weights for the current parameter values (repacked after any parameter write).</summary>
+    private PackedRecurrentWeights GetPackedWeights() =>
+        PackedRecurrentWeights.GetOrPack(
+            ref _packed, _parameters.Version, Array.ConvertAll(_weights, w => (w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh)));
 
     /// <summary>
     /// The forward pass on validated buffers. input is laid out as the caller's tensor (batch-first or not);
@@ -365,7 +336,7 @@ public sealed class Rnn : Module
         bool dropout = Training && _dropout > 0 && NumLayers > 1;
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
 
-        PackedRecurrentWeights? packed = UsePackedKernels ? GetPackedWeights() : null;
+        PackedRecurrentWeights? packed = Kernel.UsesPacked(HiddenSize) ? GetPackedWeights() : null;
         HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
         float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];

@@ -21,6 +21,7 @@ public sealed class RnnCell : Module
     private readonly Tensor _weightHh;
     private readonly Tensor? _biasIh;
     private readonly Tensor? _biasHh;
+    private PackedRecurrentWeights? _packed;
 
     /// <summary>
     /// Creates a cell with freshly initialised parameters. Equivalent to
@@ -89,6 +90,9 @@ public sealed class RnnCell : Module
     /// <inheritdoc/>
     protected override string TypeName => "RNNCell";
 
+    /// <summary>Which kernels <see cref="Forward"/> runs: the same choice, and so the same bits, as <see cref="Rnn"/>.</summary>
+    internal RecurrentKernel Kernel { get; set; } = RecurrentKernel.Auto;
+
     /// <summary>
     /// Re-draws every parameter from <c>U(−1/√H_out, 1/√H_out)</c> in registration order. Equivalent to
     /// <c>cell.reset_parameters()</c>.
@@ -152,12 +156,25 @@ public sealed class RnnCell : Module
             Span<float> gates = scratch.AsSpan(0, count);
             Span<float> zeros = scratch.AsSpan(count, count);
             zeros.Clear();
-            LinearKernel.Forward(
-                input.AsReadOnlySpan(), _weightIh.AsReadOnlySpan(), _biasIh is null ? default : _biasIh.AsReadOnlySpan(),
-                gates, batch, InputSize, HiddenSize);
-            RnnCellKernel.Step(
-                hx is null ? zeros : hx.AsReadOnlySpan(), _weightHh.AsReadOnlySpan(),
-                _biasHh is null ? default : _biasHh.AsReadOnlySpan(), gates, Nonlinearity, result.AsSpan(), batch, HiddenSize);
+            ReadOnlySpan<float> hidden = hx is null ? zeros : hx.AsReadOnlySpan();
+            if (Kernel.UsesPacked(HiddenSize))
+            {
+                // The same two products as one step of Rnn's packed layer: identical bits.
+                PackedDirection w = PackedRecurrentWeights.GetOrPack(ref _packed, _parameters.Version, [(_weightIh, _weightHh, _biasIh, _biasHh)]).Directions[0];
+                PackedGemm.Multiply(input.AsReadOnlySpan(), InputSize, w.WeightIh, w.BiasIh, default, 0, gates, HiddenSize, batch, HiddenSize, InputSize);
+                Span<float> h = result.AsSpan();
+                PackedGemm.Multiply(hidden, HiddenSize, w.WeightHh, w.BiasHh, gates, HiddenSize, h, HiddenSize, batch, HiddenSize, HiddenSize);
+                RnnCellKernel.Activate(h, Nonlinearity);
+            }
+            else
+            {
+                LinearKernel.Forward(
+                    input.AsReadOnlySpan(), _weightIh.AsReadOnlySpan(), _biasIh is null ? default : _biasIh.AsReadOnlySpan(),
+                    gates, batch, InputSize, HiddenSize);
+                RnnCellKernel.Step(
+                    hidden, _weightHh.AsReadOnlySpan(), _biasHh is null ? default : _biasHh.AsReadOnlySpan(),
+                    gates, Nonlinearity, result.AsSpan(), batch, HiddenSize);
+            }
         }
         finally
         {
