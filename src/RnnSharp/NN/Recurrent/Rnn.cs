@@ -426,7 +426,7 @@ public sealed class Rnn : Module
         }
 
         return PackedRecurrentLayer.WantsHelpers(seqLen, batch, Math.Max(InputSize, NumDirections * HiddenSize), HiddenSize)
-            ? HelperTeam.TryAcquire(threads - 1)
+            ? HelperTeam.TryAcquire(Math.Min(threads, PackedGemm.Panels(HiddenSize)) - 1) // no more threads than column panels
             : null;
     }
 
