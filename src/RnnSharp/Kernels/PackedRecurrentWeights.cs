@@ -39,28 +39,30 @@ internal sealed class PackedDirection
 internal sealed class PackedRecurrentWeights(int version, PackedDirection[] directions)
 {
     /// <summary>
-    /// The snapshot in <paramref name="cache"/> if it was packed from the parameters' current version, else a new
-    /// one (published to the cache). The version is read before packing, so a write during packing makes the next
-    /// call repack. Concurrent callers may each pack; every snapshot they publish is consistent.
+    /// <paramref name="packed"/> if it was packed from the parameters' current version, else <see langword="null"/>.
+    /// Allocation-free: the hot path of every forward call.
     /// </summary>
-    public static PackedRecurrentWeights GetOrPack(
+    public static PackedRecurrentWeights? Current(PackedRecurrentWeights? packed, StorageVersion parameters) =>
+        packed is not null && packed.Version == parameters.Value ? packed : null;
+
+    /// <summary>
+    /// Packs the given weights and publishes the snapshot to <paramref name="cache"/>. The version is read before
+    /// packing, so a write during packing makes the next call repack. Concurrent callers may each pack; every
+    /// snapshot they publish is consistent.
+    /// </summary>
+    public static PackedRecurrentWeights Pack(
         ref PackedRecurrentWeights? cache, StorageVersion parameters, IReadOnlyList<(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh)> directions)
     {
         int version = parameters.Value;
-        PackedRecurrentWeights? packed = Volatile.Read(ref cache);
-        if (packed is null || packed.Version != version)
+        var packedDirections = new PackedDirection[directions.Count];
+        for (int i = 0; i < packedDirections.Length; i++)
         {
-            var packedDirections = new PackedDirection[directions.Count];
-            for (int i = 0; i < packedDirections.Length; i++)
-            {
-                var (weightIh, weightHh, biasIh, biasHh) = directions[i];
-                packedDirections[i] = new PackedDirection(weightIh, weightHh, biasIh, biasHh);
-            }
-
-            packed = new PackedRecurrentWeights(version, packedDirections);
-            Volatile.Write(ref cache, packed);
+            var (weightIh, weightHh, biasIh, biasHh) = directions[i];
+            packedDirections[i] = new PackedDirection(weightIh, weightHh, biasIh, biasHh);
         }
 
+        var packed = new PackedRecurrentWeights(version, packedDirections);
+        Volatile.Write(ref cache, packed);
         return packed;
     }
 

@@ -312,7 +312,8 @@ public sealed class Rnn : Module
 
     /// <summary>The packed weights for the current parameter values (repacked after any parameter write).</summary>
     private PackedRecurrentWeights GetPackedWeights() =>
-        PackedRecurrentWeights.GetOrPack(
+        PackedRecurrentWeights.Current(Volatile.Read(ref _packed), _parameters.Version)
+        ?? PackedRecurrentWeights.Pack(
             ref _packed, _parameters.Version, Array.ConvertAll(_weights, w => (w.WeightIh, w.WeightHh, w.BiasIh, w.BiasHh)));
 
     /// <summary>
