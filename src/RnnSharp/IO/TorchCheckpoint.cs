@@ -56,6 +56,13 @@ internal sealed class TorchCheckpoint : IPickleResolver
                 }
 
                 string prefix = pickles[0].FullName[..^"data.pkl".Length];
+                if (zip.GetEntry(prefix + "constants.pkl") is not null
+                    || zip.Entries.Any(e => e.FullName.StartsWith(prefix + "code/", StringComparison.Ordinal)))
+                {
+                    throw Invalid("this is a TorchScript archive (torch.jit.save), which holds code, not a state dict; " +
+                        "in Python, save model.state_dict() with torch.save and load that");
+                }
+
                 var checkpoint = new TorchCheckpoint(zip, prefix, length);
                 checkpoint.CheckByteOrder();
                 byte[] pickle = checkpoint.ReadEntry(pickles[0], pickles[0].Length, "data.pkl");

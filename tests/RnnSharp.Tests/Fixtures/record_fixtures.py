@@ -725,6 +725,11 @@ def record_interop():
     path = os.path.join(INTEROP, "protocol0.pt")
     torch.save(torch.nn.RNN(2, 2).state_dict(), path, pickle_protocol=0)
     cases.append({"name": "protocol0", "file": "interop/protocol0.pt", "format": "pt", "refused_opcode": True})
+    # A TorchScript archive (torch.jit.save): a zip with data.pkl too, but of a scripted module, not a state dict.
+    path = os.path.join(INTEROP, "torchscript.pt")
+    torch.manual_seed(412)
+    torch.jit.save(torch.jit.script(torch.nn.RNN(2, 2)), path)
+    cases.append({"name": "torchscript", "file": "interop/torchscript.pt", "format": "pt", "torchscript": True})
     # The legacy (pre-1.6) format. (An empty dict: the legacy format names storages by memory address,
     # which would make this file differ on every run.)
     path = os.path.join(INTEROP, "legacy_format.pt")
@@ -759,6 +764,10 @@ def record_sample():
 
 
 def main():
+    # TorchScript writes a module's constants in set order, which depends on Python's per-run string hashing:
+    # pin it so that every run writes identical files.
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, "PYTHONHASHSEED": "0"})
     if not torch.__version__.startswith("1.13"):
         print(f"warning: recording with torch {torch.__version__}; the committed fixtures come from 1.13.1",
               file=sys.stderr)

@@ -70,6 +70,14 @@ public sealed class PyTorchInteropTests
     }
 
     [Fact]
+    public void Load_TorchScriptArchive_IsRefusedWithAdvice()
+    {
+        var act = () => Torch.Load(Path.Combine(Fixture.Directory, "interop", "torchscript.pt"));
+
+        act.Should().Throw<ModelFileException>().WithMessage("*TorchScript archive*save model.state_dict()*");
+    }
+
+    [Fact]
     public void LoadFile_IntegerSafetensors_IsRefusedNamingTheDtype()
     {
         var act = () => SafeTensors.LoadFile(Path.Combine(Fixture.Directory, "interop", "int64.safetensors"));
