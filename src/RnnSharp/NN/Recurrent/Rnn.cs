@@ -63,15 +63,7 @@ public sealed class Rnn : Module
         bool bias = true, bool batchFirst = false, float dropout = 0f, bool bidirectional = false,
         Generator? generator = null)
     {
-        if (inputSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
-        }
-
-        if (hiddenSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
-        }
+        RecurrentArguments.Check(inputSize, hiddenSize, nonlinearity);
 
         if (numLayers <= 0)
         {
@@ -81,11 +73,6 @@ public sealed class Rnn : Module
         if (!(dropout >= 0f && dropout <= 1f))
         {
             ThrowHelper.ThrowDropoutOutOfRange(dropout, nameof(dropout));
-        }
-
-        if (!Enum.IsDefined(nonlinearity))
-        {
-            ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
         }
 
         InputSize = inputSize;

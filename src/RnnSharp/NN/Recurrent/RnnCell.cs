@@ -37,20 +37,7 @@ public sealed class RnnCell : Module
     /// </exception>
     public RnnCell(int inputSize, int hiddenSize, bool bias = true, Nonlinearity nonlinearity = Nonlinearity.Tanh, Generator? generator = null)
     {
-        if (inputSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
-        }
-
-        if (hiddenSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
-        }
-
-        if (!Enum.IsDefined(nonlinearity))
-        {
-            ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
-        }
+        RecurrentArguments.Check(inputSize, hiddenSize, nonlinearity);
 
         InputSize = inputSize;
         HiddenSize = hiddenSize;
