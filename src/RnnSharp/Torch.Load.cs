@@ -9,30 +9,65 @@ public static partial class Torch
     /// global or opcode (such as <c>os.system</c>) without ever executing anything.
     /// </summary>
     /// <remarks>
+    /// <para>
     /// Reads the zip format <c>torch.save</c> writes since PyTorch 1.6. Float32 tensors load as they are; float64,
-    /// float16 and bfloat16 are converted to float32; views (storage offsets, strides) are copied out. The legacy
-    /// pre-1.6 format, TorchScript archives and integer tensors are refused.
+    /// float16 and bfloat16 are converted to float32; views (storage offsets, strides) are copied out, except that a
+    /// view met twice (several names for one tensor) gives tensors sharing one array, as they share storage in
+    /// PyTorch. The legacy pre-1.6 format, TorchScript archives and integer tensors are refused, and so is every
+    /// archive PyTorch's own reader refuses (entries outside the record folder, encrypted entries, compression
+    /// methods other than stored and deflate, no <c>version</c> record).
+    /// </para>
+    /// <para>
+    /// Everything the load allocates — inflated entries, storages, copied-out views — is charged to a budget before
+    /// it is allocated (see <see cref="LoadBudget"/>): by default 4 × the file's size + 16 MiB, so that a small file
+    /// cannot make the process allocate gigabytes.
+    /// </para>
     /// </remarks>
     /// <param name="path">The <c>.pt</c> / <c>.pth</c> file.</param>
+    /// <param name="maxBytes">
+    /// The most the load may allocate, in bytes; <see langword="null"/> (the default) for
+    /// <see cref="LoadBudget.Default"/> of the file's size.
+    /// </param>
     /// <returns>The state dict's tensors, in the file's order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ModelFileException">The file is not a valid or allowed PyTorch state dict.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    public static TensorDictionary Load(string path)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is negative.</exception>
+    /// <exception cref="ModelFileException">
+    /// The file is not a valid or allowed PyTorch state dict, or loading it would exceed the budget. Every problem
+    /// with the file's contents, whatever the bytes are, ends in this exception.
+    /// </exception>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static TensorDictionary Load(string path, long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        CheckMaxBytes(maxBytes);
         using FileStream stream = File.OpenRead(path);
-        return Load(stream);
+        return TorchCheckpoint.Load(stream, maxBytes);
     }
 
-    /// <summary>Reads a state dict saved by <c>torch.save</c> from a stream. See <see cref="Load(string)"/>.</summary>
+    /// <summary>Reads a state dict saved by <c>torch.save</c> from a stream. See <see cref="Load(string, long?)"/>.</summary>
     /// <param name="stream">The checkpoint; a stream that cannot seek is first copied into memory.</param>
+    /// <param name="maxBytes">
+    /// The most the load may allocate besides that copy, in bytes; <see langword="null"/> (the default) for
+    /// <see cref="LoadBudget.Default"/> of the data's size.
+    /// </param>
     /// <returns>The state dict's tensors, in the file's order.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ModelFileException">The data is not a valid or allowed PyTorch state dict.</exception>
-    public static TensorDictionary Load(Stream stream)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is negative.</exception>
+    /// <exception cref="ModelFileException">
+    /// The data is not a valid or allowed PyTorch state dict, or loading it would exceed the budget.
+    /// </exception>
+    public static TensorDictionary Load(Stream stream, long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return TorchCheckpoint.Load(stream);
+        CheckMaxBytes(maxBytes);
+        return TorchCheckpoint.Load(stream, maxBytes);
+    }
+
+    internal static void CheckMaxBytes(long? maxBytes)
+    {
+        if (maxBytes is long value)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(maxBytes));
+        }
     }
 }

@@ -2,7 +2,7 @@ namespace RnnSharp;
 
 /// <summary>
 /// The file is not a valid weights file, or asks for something RnnSharp refuses to do (such as calling a Python
-/// function a pickle names). Thrown by <see cref="SafeTensors"/> and <see cref="Torch.Load(string)"/> for every
+/// function a pickle names). Thrown by <see cref="SafeTensors"/> and <see cref="Torch.Load(string, long?)"/> for every
 /// malformed, truncated or hostile input; <see cref="Exception.InnerException"/> carries the low-level cause when
 /// there is one.
 /// </summary>

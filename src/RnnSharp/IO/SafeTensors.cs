@@ -27,24 +27,54 @@ public static class SafeTensors
     /// <param name="path">The file.</param>
     /// <returns>The tensors in header order, and the file's <c>__metadata__</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ModelFileException">The file is not valid safetensors or holds a dtype RnnSharp cannot load.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    public static TensorDictionary LoadFile(string path)
+    /// <param name="maxBytes">
+    /// The most the load may allocate, in bytes; <see langword="null"/> (the default) for
+    /// <see cref="LoadBudget.Default"/> of the file's size (4 × the size + 16 MiB).
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is negative.</exception>
+    /// <exception cref="ModelFileException">
+    /// The file is not valid safetensors, holds a dtype RnnSharp cannot load, or loading it would exceed the budget.
+    /// Every problem with the file's contents, whatever the bytes are, ends in this exception.
+    /// </exception>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
+    public static TensorDictionary LoadFile(string path, long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        Torch.CheckMaxBytes(maxBytes);
         using FileStream stream = File.OpenRead(path);
-        return Load(stream);
+        return Load(stream, maxBytes);
     }
 
     /// <summary>Reads safetensors from the current position of <paramref name="stream"/> to its end.</summary>
     /// <param name="stream">The data; a stream that cannot seek is first copied into memory (as much as it really holds).</param>
     /// <returns>The tensors in header order, and the file's <c>__metadata__</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ModelFileException">The data is not valid safetensors or holds a dtype RnnSharp cannot load.</exception>
-    public static TensorDictionary Load(Stream stream)
+    /// <param name="maxBytes">
+    /// The most the load may allocate besides the copy of a non-seekable stream, in bytes; <see langword="null"/>
+    /// (the default) for <see cref="LoadBudget.Default"/> of the data's size.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxBytes"/> is negative.</exception>
+    /// <exception cref="ModelFileException">
+    /// The data is not valid safetensors, holds a dtype RnnSharp cannot load, or loading it would exceed the budget.
+    /// </exception>
+    public static TensorDictionary Load(Stream stream, long? maxBytes = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        stream = Seekable.From(stream);
+        Torch.CheckMaxBytes(maxBytes);
+        try
+        {
+            return LoadCore(Seekable.From(stream), maxBytes);
+        }
+        catch (Exception e) when (e is not ModelFileException)
+        {
+            // Every specific failure is reported with what is wrong; this only keeps the promise that a load ends
+            // in a ModelFileException whatever the bytes are. The fuzz tests treat reaching it as a bug.
+            throw new ModelFileException($"Not a valid safetensors file: reading it failed unexpectedly ({e.GetType().Name}: {e.Message}).", e);
+        }
+    }
+
+    private static TensorDictionary LoadCore(Stream stream, long? maxBytes)
+    {
 
         long available = stream.Length - stream.Position;
         if (available < 8)
@@ -65,6 +95,8 @@ public static class SafeTensors
             throw Invalid($"the header length {headerLength} exceeds the limit of {MaxHeaderBytes} bytes");
         }
 
+        var budget = new AllocationBudget(maxBytes, available, "SafeTensors.Load");
+        budget.Charge((long)headerLength, "the JSON header");
         byte[] header = new byte[headerLength];
         stream.ReadExactly(header);
         long dataLength = available - 8 - (long)headerLength;
@@ -76,6 +108,7 @@ public static class SafeTensors
         foreach (Entry entry in entries.OrderBy(e => e.Begin))
         {
             stream.Position = dataStart + entry.Begin;
+            budget.Charge(entry.Elements * sizeof(float), $"the tensor \"{entry.Name}\"");
             float[] values = new float[entry.Elements];
             if (entry.Type == StorageType.Float32 && BitConverter.IsLittleEndian)
             {
@@ -83,6 +116,7 @@ public static class SafeTensors
             }
             else
             {
+                budget.Charge(entry.End - entry.Begin, $"the raw data of \"{entry.Name}\"");
                 byte[] raw = new byte[entry.End - entry.Begin];
                 stream.ReadExactly(raw);
                 StorageTypes.ToFloat32(raw, entry.Type, values);

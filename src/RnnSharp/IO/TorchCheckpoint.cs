@@ -1,4 +1,7 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using RnnSharp.IO.Pickle;
 
 namespace RnnSharp;
@@ -7,31 +10,49 @@ namespace RnnSharp;
 /// Reads the zip archive that <c>torch.save</c> writes (the default since PyTorch 1.6): <c>&lt;name&gt;/data.pkl</c>,
 /// a pickle of the state dict whose tensors point through persistent ids at raw little-endian storages
 /// <c>&lt;name&gt;/data/&lt;key&gt;</c>. The pickle goes through <see cref="RestrictedUnpickler"/>, so nothing in the
-/// file is ever executed.
+/// file is ever executed; every allocation is charged to an <see cref="AllocationBudget"/> before it is made.
 /// </summary>
+/// <remarks>
+/// The archive is checked as PyTorch's <c>PyTorchStreamReader</c> (<c>caffe2/serialize/inline_container.cc</c>, over
+/// miniz) checks it: every entry inside the record folder (<c>file in archive is not in a subdirectory</c>), a
+/// <c>version</c> record, no encrypted entries, only the stored and deflate methods.
+/// </remarks>
 internal sealed class TorchCheckpoint : IPickleResolver
 {
-    /// <summary>The largest deflate expansion ratio a zip entry may claim (deflate cannot exceed about 1032).</summary>
-    private const long MaxCompressionRatio = 1100;
-
     private readonly ZipArchive _zip;
     private readonly string _prefix;
     private readonly long _archiveLength;
+    private readonly AllocationBudget _budget;
     private readonly Dictionary<string, Storage> _storages = new(StringComparer.Ordinal);
 
-    private TorchCheckpoint(ZipArchive zip, string prefix, long archiveLength)
+    private TorchCheckpoint(ZipArchive zip, string prefix, long archiveLength, AllocationBudget budget)
     {
         _zip = zip;
         _prefix = prefix;
         _archiveLength = archiveLength;
+        _budget = budget;
     }
 
-    public static TensorDictionary Load(Stream stream)
+    public static TensorDictionary Load(Stream stream, long? maxBytes)
     {
-        stream = Seekable.From(stream);
+        try
+        {
+            return LoadCore(Seekable.From(stream), maxBytes);
+        }
+        catch (Exception e) when (e is not ModelFileException)
+        {
+            // Every specific failure is reported above with what is wrong; this only keeps the promise that a
+            // load ends in a ModelFileException whatever the bytes are. The fuzz tests treat reaching it as a bug.
+            throw new ModelFileException($"Not a valid PyTorch checkpoint: reading it failed unexpectedly ({e.GetType().Name}: {e.Message}).", e);
+        }
+    }
 
+    private static TensorDictionary LoadCore(Stream stream, long? maxBytes)
+    {
         long length = stream.Length - stream.Position;
         RejectLegacyFormats(stream, length);
+        var budget = new AllocationBudget(maxBytes, length, "Torch.Load");
+        List<ZipDirectory.Entry> directory = ZipDirectory.Read(stream);
         ZipArchive zip;
         try
         {
@@ -46,26 +67,11 @@ internal sealed class TorchCheckpoint : IPickleResolver
         {
             try
             {
-                var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
-                    && e.FullName.IndexOf('/', StringComparison.Ordinal) == e.FullName.Length - "/data.pkl".Length).ToList();
-                if (pickles.Count != 1)
-                {
-                    throw Invalid(pickles.Count == 0
-                        ? "the archive has no <name>/data.pkl entry"
-                        : $"the archive has {pickles.Count} <name>/data.pkl entries");
-                }
-
-                string prefix = pickles[0].FullName[..^"data.pkl".Length];
-                if (zip.GetEntry(prefix + "constants.pkl") is not null
-                    || zip.Entries.Any(e => e.FullName.StartsWith(prefix + "code/", StringComparison.Ordinal)))
-                {
-                    throw Invalid("this is a TorchScript archive (torch.jit.save), which holds code, not a state dict; " +
-                        "in Python, save model.state_dict() with torch.save and load that");
-                }
-
-                var checkpoint = new TorchCheckpoint(zip, prefix, length);
+                string prefix = CheckArchive(zip, directory);
+                var checkpoint = new TorchCheckpoint(zip, prefix, length, budget);
                 checkpoint.CheckByteOrder();
-                byte[] pickle = checkpoint.ReadEntry(pickles[0], pickles[0].Length, "data.pkl");
+                ZipArchiveEntry pickleEntry = zip.GetEntry(prefix + "data.pkl")!;
+                byte[] pickle = checkpoint.ReadEntry(pickleEntry, pickleEntry.Length, "data.pkl");
                 object? root = RestrictedUnpickler.Load(pickle, checkpoint);
                 return ToTensorDictionary(root);
             }
@@ -78,6 +84,73 @@ internal sealed class TorchCheckpoint : IPickleResolver
                 throw new ModelFileException("Not a valid PyTorch checkpoint: a tensor's size, offset or strides overflow.", e);
             }
         }
+    }
+
+    /// <summary>
+    /// Finds the record folder (<c>&lt;name&gt;/</c> of the one <c>&lt;name&gt;/data.pkl</c>) and checks every entry as
+    /// PyTorch's reader does, before anything is read.
+    /// </summary>
+    private static string CheckArchive(ZipArchive zip, List<ZipDirectory.Entry> directory)
+    {
+        ReadOnlyCollection<ZipArchiveEntry> entries = zip.Entries;
+        var pickles = entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
+            && e.FullName.IndexOf('/', StringComparison.Ordinal) == e.FullName.Length - "/data.pkl".Length).ToList();
+        if (pickles.Count != 1)
+        {
+            throw Invalid(pickles.Count == 0
+                ? "the archive has no <name>/data.pkl entry"
+                : $"the archive has {pickles.Count} <name>/data.pkl entries");
+        }
+
+        string prefix = pickles[0].FullName[..^"data.pkl".Length];
+        if (directory.Count != entries.Count)
+        {
+            throw Invalid($"the zip archive is damaged (its central directory lists {directory.Count} entries, {entries.Count} were read)");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < directory.Count; i++)
+        {
+            ZipDirectory.Entry entry = directory[i];
+            if (entry.Name != entries[i].FullName)
+            {
+                throw Invalid($"the zip archive is damaged (central-directory entry {i} is named both '{entry.Name}' and '{entries[i].FullName}')");
+            }
+
+            if (!seen.Add(entry.Name))
+            {
+                throw Invalid($"the archive holds two entries named '{entry.Name}'");
+            }
+
+            if (!entry.Name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                throw Invalid($"file in archive is not in a subdirectory {prefix}: {entry.Name} (PyTorch refuses such archives too)");
+            }
+
+            if (entry.IsEncrypted || entries[i].IsEncrypted)
+            {
+                throw Invalid($"the entry {entry.Name} is encrypted (PyTorch: unsupported encryption)");
+            }
+
+            if (entry.Method is not (ZipDirectory.Stored or ZipDirectory.Deflated))
+            {
+                throw Invalid($"the entry {entry.Name} is compressed with zip method {entry.Method}; PyTorch reads only stored (0) and deflate (8) entries (unsupported method)");
+            }
+        }
+
+        if (zip.GetEntry(prefix + "constants.pkl") is not null
+            || entries.Any(e => e.FullName.StartsWith(prefix + "code/", StringComparison.Ordinal)))
+        {
+            throw Invalid("this is a TorchScript archive (torch.jit.save), which holds code, not a state dict; " +
+                "in Python, save model.state_dict() with torch.save and load that");
+        }
+
+        if (zip.GetEntry(prefix + "version") is null && zip.GetEntry(prefix + ".data/version") is null)
+        {
+            throw Invalid($"the archive has no {prefix}version record, which torch.save always writes and PyTorch requires");
+        }
+
+        return prefix;
     }
 
     /// <inheritdoc/>
@@ -124,6 +197,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
     }
 
     /// <inheritdoc/>
+    /// <remarks>Checks the storage's entry but reads nothing: data is read when a tensor first needs it.</remarks>
     public object? PersistentLoad(object? id)
     {
         if (id is not object?[] { Length: 5 } tuple || tuple[0] is not "storage"
@@ -155,8 +229,8 @@ internal sealed class TorchCheckpoint : IPickleResolver
 
         ZipArchiveEntry entry = _zip.GetEntry(_prefix + "data/" + key)
             ?? throw Invalid($"storage '{key}' has no entry {_prefix}data/{key} in the archive");
-        long bytes = numel * StorageTypes.ElementSize(storageType);
-        var storage = new Storage(storageType, numel, ReadEntry(entry, bytes, "data/" + key));
+        CheckEntrySize(entry, numel * StorageTypes.ElementSize(storageType), "data/" + key);
+        var storage = new Storage(key, storageType, numel, entry);
         _storages.Add(key, storage);
         return storage;
     }
@@ -168,7 +242,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
             throw Invalid("the pickle does not hold a state dict (a dict of names to tensors)");
         }
 
-        var entries = new List<KeyValuePair<string, Tensor>>(dict.Entries.Count);
+        var entries = new List<KeyValuePair<string, Tensor>>(dict.Count);
         foreach (KeyValuePair<object?, object?> entry in dict.Entries)
         {
             if (entry.Key is not string name || entry.Value is not Tensor tensor)
@@ -182,8 +256,13 @@ internal sealed class TorchCheckpoint : IPickleResolver
         return new TensorDictionary(entries);
     }
 
-    /// <summary>Gathers a tensor view (offset and strides into a storage) into a new contiguous float32 tensor.</summary>
-    private static Tensor RebuildTensor(object? storageArg, object? offsetArg, object? sizeArg, object? strideArg)
+    /// <summary>
+    /// Materialises a tensor view (offset and strides into a storage) as a dense float32 tensor. A float32 view that
+    /// is its whole storage uses the storage's array itself, read straight from the archive; the same view met
+    /// again (several names for one tensor) shares the array it got the first time, as it shares storage in PyTorch.
+    /// Every other view is a copy, charged to the budget before it is allocated.
+    /// </summary>
+    private Tensor RebuildTensor(object? storageArg, object? offsetArg, object? sizeArg, object? strideArg)
     {
         if (storageArg is not Storage storage || offsetArg is not long offset
             || sizeArg is not object?[] sizes || strideArg is not object?[] strides || sizes.Length != strides.Length)
@@ -209,7 +288,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
 
             shape[d] = (int)size;
             stride[d] = step;
-            numel *= size;
+            numel = size == 0 || numel == 0 ? 0 : checked(numel * size);
             if (numel > Array.MaxLength)
             {
                 throw Invalid($"a tensor of shape {ShapeMath.Format(shape.AsSpan(0, d + 1))}... holds too many elements");
@@ -221,42 +300,142 @@ internal sealed class TorchCheckpoint : IPickleResolver
             }
         }
 
-        if (offset < 0 || (numel > 0 && lastIndex >= storage.Numel))
+        if (offset < 0)
+        {
+            throw Invalid($"a tensor has the negative storage offset {offset}");
+        }
+
+        // An empty tensor touches no element, so PyTorch accepts any offset for it; so does RnnSharp.
+        if (numel == 0)
+        {
+            return new Tensor([], shape);
+        }
+
+        if (lastIndex >= storage.Numel)
         {
             throw Invalid($"a tensor of shape {ShapeMath.Format(shape)} at offset {offset} with strides [{string.Join(", ", stride)}] reaches past its storage of {storage.Numel} elements");
         }
 
-        float[] values = new float[numel];
-        int size1 = StorageTypes.ElementSize(storage.Type);
-        if (IsContiguous(shape, stride))
+        string view = string.Create(CultureInfo.InvariantCulture, $"{offset}|{string.Join(",", shape)}|{string.Join(",", stride)}");
+        if (storage.Views.TryGetValue(view, out float[]? shared))
         {
-            StorageTypes.ToFloat32(storage.Bytes.AsSpan((int)(offset * size1), (int)(numel * size1)), storage.Type, values);
+            return new Tensor(shared, shape);
+        }
+
+        bool contiguous = IsContiguous(shape, stride);
+        float[] values;
+        if (storage.Type == StorageType.Float32 && contiguous && offset == 0 && numel == storage.Numel)
+        {
+            values = Float32Data(storage);
         }
         else
         {
-            int[] index = new int[shape.Length];
-            for (int i = 0; i < values.Length; i++)
+            string what = string.Create(CultureInfo.InvariantCulture,
+                $"a copy of the tensor of shape {ShapeMath.Format(shape)} (strides [{string.Join(", ", stride)}], offset {offset}) viewing storage '{storage.Key}' of {storage.Numel} elements");
+            if (storage.Type == StorageType.Float32)
             {
-                long at = offset;
-                for (int d = 0; d < shape.Length; d++)
-                {
-                    at += index[d] * stride[d];
-                }
-
-                StorageTypes.ToFloat32(storage.Bytes.AsSpan((int)(at * size1), size1), storage.Type, values.AsSpan(i, 1));
-                for (int d = shape.Length - 1; d >= 0; d--)
-                {
-                    if (++index[d] < shape[d])
-                    {
-                        break;
-                    }
-
-                    index[d] = 0;
-                }
+                float[] source = Float32Data(storage);
+                _budget.Charge(numel * sizeof(float), what);
+                values = new float[numel];
+                Gather(source, offset, shape, stride, values);
+            }
+            else
+            {
+                byte[] source = RawData(storage);
+                _budget.Charge(numel * sizeof(float), what);
+                values = new float[numel];
+                int elementSize = StorageTypes.ElementSize(storage.Type);
+                Gather(source, offset * elementSize, shape, stride, elementSize, values, storage.Type);
             }
         }
 
+        storage.Views.Add(view, values);
         return new Tensor(values, shape);
+    }
+
+    /// <summary>A float32 storage as an array, read straight from its entry the first time it is needed.</summary>
+    private float[] Float32Data(Storage storage)
+    {
+        if (storage.Floats is not null)
+        {
+            return storage.Floats;
+        }
+
+        if (!BitConverter.IsLittleEndian)
+        {
+            byte[] raw = RawData(storage);
+            _budget.Charge(storage.Numel * sizeof(float), $"storage '{storage.Key}' of {storage.Numel} float32 elements");
+            storage.Floats = new float[storage.Numel];
+            StorageTypes.ToFloat32(raw, storage.Type, storage.Floats);
+            return storage.Floats;
+        }
+
+        _budget.Charge(storage.Numel * sizeof(float), $"storage '{storage.Key}' of {storage.Numel} float32 elements");
+        var values = new float[storage.Numel];
+        ReadEntryInto(storage.Entry, MemoryMarshal.AsBytes(values.AsSpan()), "data/" + storage.Key);
+        storage.Floats = values;
+        return values;
+    }
+
+    /// <summary>A storage's raw little-endian bytes, read once.</summary>
+    private byte[] RawData(Storage storage)
+    {
+        if (storage.Bytes is null)
+        {
+            long bytes = storage.Numel * StorageTypes.ElementSize(storage.Type);
+            _budget.Charge(bytes, $"storage '{storage.Key}' of {storage.Numel} elements");
+            storage.Bytes = new byte[bytes];
+            ReadEntryInto(storage.Entry, storage.Bytes, "data/" + storage.Key);
+        }
+
+        return storage.Bytes;
+    }
+
+    /// <summary>Copies the strided view of float32 <paramref name="source"/> into dense <paramref name="destination"/>.</summary>
+    private static void Gather(float[] source, long offset, int[] shape, long[] stride, float[] destination)
+    {
+        int[] index = new int[shape.Length];
+        for (int i = 0; i < destination.Length; i++)
+        {
+            long at = offset;
+            for (int d = 0; d < shape.Length; d++)
+            {
+                at += index[d] * stride[d];
+            }
+
+            destination[i] = source[at];
+            Advance(index, shape);
+        }
+    }
+
+    /// <summary>Converts the strided view of raw <paramref name="type"/> elements into dense float32.</summary>
+    private static void Gather(byte[] source, long byteOffset, int[] shape, long[] stride, int elementSize, float[] destination, StorageType type)
+    {
+        int[] index = new int[shape.Length];
+        for (int i = 0; i < destination.Length; i++)
+        {
+            long at = byteOffset;
+            for (int d = 0; d < shape.Length; d++)
+            {
+                at += index[d] * stride[d] * elementSize;
+            }
+
+            StorageTypes.ToFloat32(source.AsSpan((int)at, elementSize), type, destination.AsSpan(i, 1));
+            Advance(index, shape);
+        }
+    }
+
+    private static void Advance(int[] index, int[] shape)
+    {
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            if (++index[d] < shape[d])
+            {
+                return;
+            }
+
+            index[d] = 0;
+        }
     }
 
     private static bool IsContiguous(int[] shape, long[] stride)
@@ -306,39 +485,71 @@ internal sealed class TorchCheckpoint : IPickleResolver
             return;
         }
 
-        byte[] text = ReadEntry(entry, Math.Min(entry.Length, 16), "byteorder");
+        if (entry.Length > 16)
+        {
+            throw Invalid($"byteorder holds {entry.Length} bytes");
+        }
+
+        byte[] text = ReadEntry(entry, entry.Length, "byteorder");
         if (System.Text.Encoding.ASCII.GetString(text).Trim() != "little")
         {
             throw Invalid("the storages are big-endian; RnnSharp reads little-endian checkpoints");
         }
     }
 
-    /// <summary>Reads an entry of exactly <paramref name="expected"/> bytes, checking its claimed size before allocating.</summary>
-    private byte[] ReadEntry(ZipArchiveEntry entry, long expected, string what)
+    /// <summary>Checks that an entry claims exactly <paramref name="expected"/> bytes, and a plausible stored size.</summary>
+    private void CheckEntrySize(ZipArchiveEntry entry, long expected, string what)
     {
         if (entry.Length != expected)
         {
             throw Invalid($"{what} holds {entry.Length} bytes, {expected} expected");
         }
 
-        if (entry.CompressedLength > _archiveLength || expected > Math.Max(entry.CompressedLength, 1) * MaxCompressionRatio || expected > Array.MaxLength)
+        if (entry.CompressedLength > _archiveLength)
         {
-            throw Invalid($"{what} claims {expected} bytes from {entry.CompressedLength} stored in a {_archiveLength}-byte file");
+            throw Invalid($"{what} claims {entry.CompressedLength} stored bytes in a {_archiveLength}-byte file");
         }
+    }
 
+    /// <summary>Reads an entry of exactly <paramref name="expected"/> bytes, charging it to the budget first.</summary>
+    private byte[] ReadEntry(ZipArchiveEntry entry, long expected, string what)
+    {
+        CheckEntrySize(entry, expected, what);
+        _budget.Charge(expected, what);
         byte[] data = new byte[expected];
-        using Stream stream = entry.Open();
-        int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
-        if (read != data.Length || stream.ReadByte() != -1)
-        {
-            throw Invalid($"{what} does not hold the {expected} bytes its header claims");
-        }
-
+        ReadEntryInto(entry, data, what);
         return data;
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with the entry's data, which must be exactly that long.</summary>
+    private static void ReadEntryInto(ZipArchiveEntry entry, Span<byte> destination, string what)
+    {
+        using Stream stream = entry.Open();
+        int read = stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
+        if (read != destination.Length || stream.ReadByte() != -1)
+        {
+            throw Invalid($"{what} does not hold the {destination.Length} bytes its header claims");
+        }
     }
 
     private static ModelFileException Invalid(string detail) => new($"Not a valid PyTorch checkpoint: {detail}.");
 
-    /// <summary>A storage's raw little-endian bytes.</summary>
-    private sealed record Storage(StorageType Type, long Numel, byte[] Bytes);
+    /// <summary>A storage named by the pickle: its entry, and its data once read (raw bytes, or float32 values).</summary>
+    private sealed class Storage(string key, StorageType type, long numel, ZipArchiveEntry entry)
+    {
+        public string Key { get; } = key;
+
+        public StorageType Type { get; } = type;
+
+        public long Numel { get; } = numel;
+
+        public ZipArchiveEntry Entry { get; } = entry;
+
+        public byte[]? Bytes { get; set; }
+
+        public float[]? Floats { get; set; }
+
+        /// <summary>The arrays already made for views of this storage, by offset, shape and strides.</summary>
+        public Dictionary<string, float[]> Views { get; } = new(StringComparer.Ordinal);
+    }
 }

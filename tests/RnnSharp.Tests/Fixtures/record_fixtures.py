@@ -742,6 +742,119 @@ def record_interop():
     record_sample()
 
 
+def _rezip(src, dst, *, method=None, extra=(), drop=(), flag_encrypted=False):
+    """Rewrites a torch.save archive entry by entry (fixed timestamps, so the output is deterministic): with
+    another compression method, extra entries appended, entries dropped, or every entry flagged as encrypted."""
+    import zipfile
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w") as out:
+        for info in z.infolist():
+            if info.filename in drop:
+                continue
+            out.writestr(zipfile.ZipInfo(info.filename), z.read(info.filename),
+                         compress_type=method if method is not None else zipfile.ZIP_STORED)
+        for name, data in extra:
+            out.writestr(zipfile.ZipInfo(name), data)
+    if flag_encrypted:
+        data = bytearray(open(dst, "rb").read())
+        for sig, at in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):
+            i = data.find(sig)
+            while i >= 0:
+                struct.pack_into("<H", data, i + at, struct.unpack_from("<H", data, i + at)[0] | 1)
+                i = data.find(sig, i + 4)
+        with open(dst, "wb") as f:
+            f.write(bytes(data))
+
+
+def record_hardening():
+    """Checkpoints that cost more than their size or that PyTorch's reader refuses (issue 7). Each case says
+    what real torch.load(weights_only=True) did with the file: loaded it (with what), or refused it (and why)."""
+    import zipfile
+    cases = []
+
+    def path_of(name):
+        return os.path.join(INTEROP, name + ".pt")
+
+    def torch_outcome(name, phrase=None):
+        case = {"name": name, "file": "interop/" + name + ".pt", "size": os.path.getsize(path_of(name))}
+        try:
+            loaded = torch.load(path_of(name), weights_only=True)
+        except RuntimeError as e:
+            assert phrase is not None and phrase in str(e), (name, str(e))
+            case["torch_error"] = str(e).splitlines()[0]
+            case["phrase"] = phrase
+            return case, None
+        assert phrase is None, name
+        case["keys"] = list(loaded.keys())
+        case["shapes"] = [list(v.shape) for v in loaded.values()]
+        return case, loaded
+
+    # Empty views whose storage offset lies at or past the end of their storage: PyTorch loads them.
+    base = torch.zeros(4)
+    torch.save(collections.OrderedDict(at_end=base[4:], far_past_end=base.as_strided((0, 3), (3, 1), 1000),
+                                       regular=base[1:3]), path_of("hard_empty_views"))
+    case, loaded = torch_outcome("hard_empty_views")
+    case["tensors"] = [tensor(v) for v in loaded.values()]
+    cases.append(case)
+
+    # A one-element storage expanded with stride 0: PyTorch keeps a view and allocates nothing.
+    for n in (12000, 3000):
+        name = f"hard_expand_stride0_{n}"
+        torch.save({"w": torch.full((1,), 0.75).expand(n, n)}, path_of(name))
+        case, loaded = torch_outcome(name)
+        assert loaded["w"].stride() == (0, 0)
+        case["value"] = f32(loaded["w"].unique().item())
+        cases.append(case)
+
+    # A thousand different views of one 256 KiB storage: 252 MB once copied out.
+    storage = torch.arange(65536, dtype=torch.float32)
+    torch.save(collections.OrderedDict((f"v{i}", storage[i:i + 64536]) for i in range(1000)), path_of("hard_many_views"))
+    case, _ = torch_outcome("hard_many_views")
+    cases.append(case)
+
+    # A thousand names for one tensor (and views of a larger tensor): legitimate, shared, within the budget.
+    torch.manual_seed(420)
+    shared = torch.randn(16, 64)
+    tied = collections.OrderedDict((f"tied{i}", shared) for i in range(1000))
+    tied["first_rows"] = shared[:4]
+    tied["column"] = shared[:, 5]
+    torch.save(tied, path_of("hard_shared_names"))
+    case, loaded = torch_outcome("hard_shared_names")
+    case["tied"] = tensor(loaded["tied0"])
+    case["first_rows"] = tensor(loaded["first_rows"])
+    case["column"] = tensor(loaded["column"])
+    cases.append(case)
+
+    # DEFLATE entries: torch.save never writes them, PyTorch reads them.
+    _rezip(path_of("rnn_basic"), path_of("hard_deflated"), method=zipfile.ZIP_DEFLATED)
+    case, loaded = torch_outcome("hard_deflated")
+    case["state_dict"] = [{"name": k, "tensor": tensor(v)} for k, v in loaded.items()]
+    cases.append(case)
+
+    # A deflate bomb: 64 MiB of zeros in a file of about 64 KiB. PyTorch inflates it.
+    stored = path_of("hard_deflate_bomb") + ".stored"
+    torch.save({"w": torch.zeros(16 << 20)}, stored)
+    _rezip(stored, path_of("hard_deflate_bomb"), method=zipfile.ZIP_DEFLATED)
+    os.remove(stored)
+    case, _ = torch_outcome("hard_deflate_bomb")
+    cases.append(case)
+
+    # Archives PyTorch's reader refuses.
+    _rezip(path_of("rnn_basic"), path_of("hard_entry_escapes_folder"), extra=[("../../evil", b"evil")])
+    cases.append(torch_outcome("hard_entry_escapes_folder", "file in archive is not in a subdirectory")[0])
+    _rezip(path_of("rnn_basic"), path_of("hard_entry_in_other_folder"), extra=[("other/evil", b"evil")])
+    cases.append(torch_outcome("hard_entry_in_other_folder", "file in archive is not in a subdirectory")[0])
+    _rezip(path_of("rnn_basic"), path_of("hard_encrypted"), flag_encrypted=True)
+    cases.append(torch_outcome("hard_encrypted", "unsupported encryption")[0])
+    _rezip(path_of("rnn_basic"), path_of("hard_bzip2"), method=zipfile.ZIP_BZIP2)
+    cases.append(torch_outcome("hard_bzip2", "unsupported method")[0])
+    _rezip(path_of("rnn_basic"), path_of("hard_no_version"), drop=("rnn_basic/version",))
+    cases.append(torch_outcome("hard_no_version", "version")[0])
+
+    write("hardening.json", cases,
+          "Checkpoints that describe more data than they hold, or that PyTorch's reader refuses; for each, what "
+          "torch.load(path, weights_only=True) did: the keys and shapes it loaded, or its error.")
+
+
 def record_sample():
     """samples/PyTorchInterop: the Python below saved rnn.pt; the C# sample loads it and prints the same output."""
     os.makedirs(SAMPLE, exist_ok=True)
@@ -779,6 +892,7 @@ def main():
     record_errors()
     record_tensor_str()
     record_interop()
+    record_hardening()
 
 
 if __name__ == "__main__":

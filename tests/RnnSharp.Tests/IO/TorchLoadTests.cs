@@ -134,7 +134,7 @@ public sealed class TorchLoadTests
             "no data.pkl" => Zip(("archive/other.pkl", [1])),
             "two data.pkl" => Zip(("a/data.pkl", [0x80, 2, (byte)'}', (byte)'.']), ("b/data.pkl", [0x80, 2, (byte)'}', (byte)'.'])),
             "damaged zip" => valid[..(valid.Length / 2)],
-            _ => Zip(("archive/data.pkl", [0x80, 2, (byte)'}', (byte)'.']), ("archive/byteorder", "big"u8.ToArray())),
+            _ => Zip(("archive/data.pkl", [0x80, 2, (byte)'}', (byte)'.']), ("archive/byteorder", "big"u8.ToArray()), ("archive/version", "3\n"u8.ToArray())),
         };
 
         var act = () => Torch.Load(new MemoryStream(file));
@@ -153,8 +153,9 @@ public sealed class TorchLoadTests
         return bytes;
     }
 
+    /// <summary>An archive laid out as torch.save lays it out: data.pkl, the storages, then the version record.</summary>
     internal static byte[] Checkpoint(byte[] pickle, params (string Key, byte[] Data)[] storages) =>
-        Zip([("archive/data.pkl", pickle), .. storages.Select(s => ($"archive/data/{s.Key}", s.Data))]);
+        Zip([("archive/data.pkl", pickle), .. storages.Select(s => ($"archive/data/{s.Key}", s.Data)), ("archive/version", "3\n"u8.ToArray())]);
 
     internal static byte[] Zip(params (string Name, byte[] Data)[] entries)
     {

@@ -10,22 +10,46 @@ internal sealed record PyGlobal(string Module, string Name)
     public override string ToString() => Module + "." + Name;
 }
 
-/// <summary>A Python dict or OrderedDict: entries in insertion order.</summary>
+/// <summary>
+/// A Python dict or OrderedDict: entries in insertion order, with a hash index beside them so that building a dict
+/// of n entries takes O(n) time (a state dict can have a hundred thousand keys). Keys compare as Python's do for
+/// what a state dict holds: strings and integers by value, None as itself, anything else by identity.
+/// </summary>
 internal sealed class PyDict
 {
-    public List<KeyValuePair<object?, object?>> Entries { get; } = [];
+    private readonly List<KeyValuePair<object?, object?>> _entries = [];
+    private readonly Dictionary<object, int> _index;
+    private int _noneIndex = -1;
 
+    /// <summary>An empty dict; <paramref name="comparer"/> replaces the default key equality (tests count with it).</summary>
+    public PyDict(IEqualityComparer<object>? comparer = null) => _index = new Dictionary<object, int>(comparer);
+
+    /// <summary>The entries in insertion order.</summary>
+    public IReadOnlyList<KeyValuePair<object?, object?>> Entries => _entries;
+
+    /// <summary>The number of entries.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary><c>d[key] = value</c>: replaces the value of an existing key in place, or appends a new entry.</summary>
     public void Set(object? key, object? value)
     {
-        int i = Entries.FindIndex(e => Equals(e.Key, key));
+        int i = key is null ? _noneIndex : _index.GetValueOrDefault(key, -1);
         if (i >= 0)
         {
-            Entries[i] = new(key, value);
+            _entries[i] = new(key, value);
+            return;
+        }
+
+        if (key is null)
+        {
+            _noneIndex = _entries.Count;
         }
         else
         {
-            Entries.Add(new(key, value));
+            _index.Add(key, _entries.Count);
         }
+
+        _entries.Add(new(key, value));
     }
 }
 
