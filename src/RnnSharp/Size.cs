@@ -29,7 +29,7 @@ public readonly struct Size : IReadOnlyList<int>, IEquatable<Size>
     /// <summary>The length of dimension <paramref name="index"/>; negative values count from the end, as in Python.</summary>
     /// <param name="index">The dimension.</param>
     /// <returns>The length of that dimension.</returns>
-    /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is out of range.</exception>
     public int this[int index]
     {
         get

@@ -173,7 +173,7 @@ public sealed partial class Tensor
     /// <param name="indices">One index per dimension (none for a 0-d tensor).</param>
     /// <returns>The element at <paramref name="indices"/>.</returns>
     /// <exception cref="ArgumentException">The number of indices differs from <see cref="Dim"/>.</exception>
-    /// <exception cref="IndexOutOfRangeException">An index is out of bounds (PyTorch: <c>index 5 is out of bounds for dimension 0 with size 3</c>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is out of bounds (PyTorch: <c>index 5 is out of bounds for dimension 0 with size 3</c>).</exception>
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params ReadOnlySpan<int> indices]
     {
@@ -228,7 +228,7 @@ public sealed partial class Tensor
     /// <param name="index">The index along dimension 0; negative values count from the end.</param>
     /// <returns>A view with one dimension fewer.</returns>
     /// <exception cref="InvalidOperationException">The tensor is 0-d.</exception>
-    /// <exception cref="IndexOutOfRangeException"><paramref name="index"/> is out of bounds.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is out of bounds.</exception>
     public Tensor Select(int index)
     {
         if (_shape.Length == 0)

@@ -120,8 +120,8 @@ internal static class ThrowHelper
         throw new ArgumentException(Str($"{module} has no parameter `{name}`"), nameof(name));
 
     [DoesNotReturn]
-    public static void ThrowDuplicateName(string kind, string name) =>
-        throw new ArgumentException(Str($"{kind} '{name}' already exists"), nameof(name));
+    public static void ThrowDuplicateName(string kind, string name, string paramName = "name") =>
+        throw new ArgumentException(Str($"{kind} '{name}' already exists"), paramName);
 
     [DoesNotReturn]
     public static void ThrowInvalidName(string kind, string name) =>

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using RnnSharp.Tests.Infrastructure;
+
 namespace RnnSharp.Tests;
 
 /// <summary>The nn.Module behaviour of Rnn and RnnCell: parameters, state dicts, training mode.</summary>
@@ -113,11 +116,15 @@ public sealed class ModuleTests
     }
 
     [Fact]
-    public void Parameters_MatchNamedParametersOrder()
+    public void Parameters_LargestRecordedConfig_ComeInPyTorchsRegistrationOrder()
     {
-        var rnn = new Rnn(2, 3, numLayers: 2, generator: new Generator());
+        JsonElement c = Fixture.Cases("rnn_init.json").Where(c => c.GetProperty("kind").GetString() == "rnn")
+            .MaxBy(c => c.GetProperty("state_dict").GetArrayLength());
+        Rnn rnn = Configs.CreateRnn(c.GetProperty("config"), new Generator());
+        string[] pytorchOrder = c.GetProperty("state_dict").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).ToArray();
 
-        rnn.Parameters().Should().Equal(rnn.NamedParameters().Select(p => p.Value));
+        rnn.NamedParameters().Select(p => p.Key).Should().Equal(pytorchOrder);
+        rnn.Parameters().Should().Equal(pytorchOrder.Select(rnn.GetParameter));
         rnn.NamedParameters().Should().OnlyContain(p => p.Value.RequiresGrad);
     }
 

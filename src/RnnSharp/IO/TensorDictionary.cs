@@ -29,7 +29,7 @@ public sealed class TensorDictionary : IReadOnlyDictionary<string, Tensor>
             ArgumentNullException.ThrowIfNull(entry.Value, nameof(entries));
             if (!_byName.TryAdd(entry.Key, entry.Value))
             {
-                ThrowHelper.ThrowDuplicateName("tensor", entry.Key);
+                ThrowHelper.ThrowDuplicateName("tensor", entry.Key, nameof(entries));
             }
 
             _entries.Add(entry);
