@@ -3,7 +3,7 @@ using NumericsTensor = System.Numerics.Tensors.Tensor;
 
 namespace RnnSharp;
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>
     /// Returns a <see cref="TensorSpan{T}"/> over this tensor's elements (no copy), for use with

@@ -13,9 +13,10 @@ namespace RnnSharp;
 /// </para>
 /// <para><see cref="ToString"/> prints exactly what PyTorch's <c>str(tensor)</c> prints.</para>
 /// </remarks>
-public sealed partial class Tensor
+public partial class Tensor
 {
     private readonly float[] _storage;
+    private readonly long[]? _int64;
     private readonly int _offset;
     private readonly int[] _shape;
     private readonly int _numel;
@@ -50,13 +51,58 @@ public sealed partial class Tensor
     }
 
     /// <summary>Wraps a validated storage range; the caller guarantees that the shape's product fits in it.</summary>
-    private Tensor(float[] storage, int offset, int[] shape, int numel, StorageVersion version)
+    private protected Tensor(float[] storage, int offset, int[] shape, int numel, StorageVersion version)
     {
         _storage = storage;
         _offset = offset;
         _shape = shape;
         _numel = numel;
         _version = version;
+    }
+
+    /// <summary>A tensor over the same storage, offset, shape and version counter as <paramref name="source"/>, without its autograd state.</summary>
+    private protected Tensor(Tensor source)
+    {
+        _storage = source._storage;
+        _int64 = source._int64;
+        _offset = source._offset;
+        _shape = (int[])source._shape.Clone();
+        _numel = source._numel;
+        _version = source._version;
+    }
+
+    /// <summary>Wraps a validated range of int64 storage; the caller guarantees that the shape's product fits in it.</summary>
+    private Tensor(long[] storage, int offset, int[] shape, int numel, StorageVersion version)
+    {
+        _storage = [];
+        _int64 = storage;
+        _offset = offset;
+        _shape = shape;
+        _numel = numel;
+        _version = version;
+    }
+
+    /// <summary>A view of this tensor's storage (either dtype) with another offset and shape; no autograd record.</summary>
+    private Tensor ViewOfSelf(int offset, int[] shape, int numel) =>
+        _int64 is null ? new Tensor(_storage, offset, shape, numel, _version) : new Tensor(_int64, offset, shape, numel, _version);
+
+    /// <summary>Makes a tensor over fresh, uninitialised storage (for results that are then overwritten completely). The shape array is owned by the new tensor.</summary>
+    internal static Tensor Empty(int[] shape)
+    {
+        int numel = ShapeMath.CheckedNumel(shape, nameof(shape));
+        return new Tensor(GC.AllocateUninitializedArray<float>(numel), 0, shape, numel, new StorageVersion());
+    }
+
+    /// <summary>Makes an int64 tensor over <paramref name="data"/> (no copy). The shape array is owned by the new tensor.</summary>
+    internal static Tensor FromInt64(long[] data, int[] shape)
+    {
+        int numel = ShapeMath.CheckedNumel(shape, nameof(shape));
+        if (numel != data.Length)
+        {
+            ThrowHelper.ThrowShapeInvalidForSize(shape, data.Length, nameof(data));
+        }
+
+        return new Tensor(data, 0, shape, numel, new StorageVersion());
     }
 
     /// <summary>Makes a tensor over fresh, zero-filled storage. The shape array is owned by the new tensor.</summary>
@@ -111,6 +157,9 @@ public sealed partial class Tensor
     /// <summary>The length of each dimension (PyTorch's <c>tensor.shape</c>). Use <c>Shape.ToArray()</c> for a copy.</summary>
     public ReadOnlySpan<int> Shape => _shape;
 
+    /// <summary>The element type: <see cref="RnnSharp.DType.Float32"/>, or <see cref="RnnSharp.DType.Int64"/> for integer tensors. Equivalent to <c>tensor.dtype</c>.</summary>
+    public DType DType => _int64 is null ? DType.Float32 : DType.Int64;
+
     /// <summary>The number of dimensions (PyTorch's <c>tensor.dim()</c>); 0 for a scalar tensor.</summary>
     public int Dim => _shape.Length;
 
@@ -146,18 +195,24 @@ public sealed partial class Tensor
     /// <returns>A span of <see cref="NumElements"/> elements.</returns>
     public Span<float> AsSpan()
     {
+        CheckFloat32();
         _version.Bump();
         return _storage.AsSpan(_offset, _numel);
     }
 
     /// <summary>The elements in row-major order as a read-only span over the tensor's storage (no copy).</summary>
     /// <returns>A read-only span of <see cref="NumElements"/> elements.</returns>
-    public ReadOnlySpan<float> AsReadOnlySpan() => new(_storage, _offset, _numel);
+    public ReadOnlySpan<float> AsReadOnlySpan()
+    {
+        CheckFloat32();
+        return new(_storage, _offset, _numel);
+    }
 
     /// <summary>The elements as memory over the tensor's storage (no copy), for APIs that cannot take a span.</summary>
     /// <returns>Memory of <see cref="NumElements"/> elements.</returns>
     public Memory<float> AsMemory()
     {
+        CheckFloat32();
         _version.Bump();
         return new(_storage, _offset, _numel);
     }
@@ -177,10 +232,25 @@ public sealed partial class Tensor
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params ReadOnlySpan<int> indices]
     {
-        get => _storage[_offset + FlatIndex(indices)];
+        get
+        {
+            int at = _offset + FlatIndex(indices);
+            return _int64 is null ? _storage[at] : _int64[at];
+        }
+
         set
         {
-            _storage[_offset + FlatIndex(indices)] = value;
+            int at = _offset + FlatIndex(indices);
+            CheckInPlaceAllowed();
+            if (_int64 is null)
+            {
+                _storage[at] = value;
+            }
+            else
+            {
+                _int64[at] = (long)value;
+            }
+
             _version.Bump();
         }
     }
@@ -195,7 +265,7 @@ public sealed partial class Tensor
             ThrowHelper.ThrowItemNotOneElement(_numel);
         }
 
-        return _storage[_offset];
+        return _int64 is null ? _storage[_offset] : _int64[_offset];
     }
 
     /// <summary>
@@ -211,7 +281,7 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(shape);
         int[] resolved = ShapeMath.InferView(shape, _numel, nameof(shape));
-        return new Tensor(_storage, _offset, resolved, _numel, _version);
+        return ViewOfSelf(_offset, resolved, _numel).WithViewGrad(this, "ViewBackward0");
     }
 
     /// <summary>Same as <see cref="View(int[])"/>: returns a view with a new shape. Equivalent to <c>tensor.reshape(*shape)</c>.</summary>
@@ -245,12 +315,14 @@ public sealed partial class Tensor
 
         int[] shape = _shape[1..];
         int inner = size == 0 ? 0 : _numel / size;
-        return new Tensor(_storage, _offset + (i * inner), shape, inner, _version);
+        return ViewOfSelf(_offset + (i * inner), shape, inner).WithSelectGrad(this, 0, i);
     }
 
     /// <summary>Returns a copy with its own storage. Equivalent to <c>tensor.clone()</c>.</summary>
     /// <returns>A new tensor with the same shape and elements.</returns>
-    public Tensor Clone() => new(ToArray(), 0, (int[])_shape.Clone(), _numel, new StorageVersion());
+    public Tensor Clone() => (_int64 is null
+        ? new Tensor(ToArray(), 0, (int[])_shape.Clone(), _numel, new StorageVersion())
+        : new Tensor(AsReadOnlyInt64Span().ToArray(), 0, (int[])_shape.Clone(), _numel, new StorageVersion())).WithCloneGrad(this);
 
     /// <summary>
     /// Copies the elements of <paramref name="source"/> into this tensor, in place. Equivalent to <c>tensor.copy_(source)</c>
@@ -267,16 +339,21 @@ public sealed partial class Tensor
             ThrowHelper.ThrowShapeMismatch(nameof(source), _shape, source._shape);
         }
 
+        CheckInPlaceAllowed();
         source.AsReadOnlySpan().CopyTo(AsSpan());
     }
 
     /// <summary>Sets every element to <paramref name="value"/>, in place. Equivalent to <c>tensor.fill_(value)</c>.</summary>
     /// <param name="value">The new value of every element.</param>
-    public void Fill(float value) => AsSpan().Fill(value);
+    public void Fill(float value)
+    {
+        CheckInPlaceAllowed();
+        AsSpan().Fill(value);
+    }
 
     /// <summary>Whether this tensor and <paramref name="other"/> share any element of storage.</summary>
     internal bool Overlaps(Tensor other) =>
-        ReferenceEquals(_storage, other._storage) && _numel > 0 && other._numel > 0
+        ReferenceEquals(_storage, other._storage) && ReferenceEquals(_int64, other._int64) && _numel > 0 && other._numel > 0
         && _offset < other._offset + other._numel && other._offset < _offset + _numel;
 
     /// <summary>Whether this tensor's shape equals <paramref name="shape"/>.</summary>

@@ -7,7 +7,7 @@ namespace RnnSharp;
 /// Every exception RnnSharp throws, in one place. Messages use PyTorch's sentence where PyTorch has one and
 /// always say what was expected and what was got.
 /// </summary>
-internal static class ThrowHelper
+internal static partial class ThrowHelper
 {
     private static string Str(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
@@ -54,6 +54,13 @@ internal static class ThrowHelper
     public static void ThrowWrongIndexCount(int got, int rank, string paramName) =>
         throw new ArgumentException(
             Str($"Expected {rank} indices for a {rank}-D tensor (one per dimension), but got {got}."), paramName);
+
+    [DoesNotReturn]
+    public static void ThrowWrongDType(DType expected, DType found) =>
+        throw new InvalidOperationException(Str($"expected scalar type {ScalarTypeName(expected)} but found {ScalarTypeName(found)}"));
+
+    /// <summary>PyTorch's name of a dtype in error messages (<c>Float</c>, <c>Long</c>).</summary>
+    public static string ScalarTypeName(DType type) => type == DType.Int64 ? "Long" : "Float";
 
     [DoesNotReturn]
     public static void ThrowTupleIndexOutOfRange() =>

@@ -54,11 +54,11 @@ public abstract class Module
     }
 
     /// <summary>Registers the next view of <paramref name="buffer"/> as a parameter and returns that view.</summary>
-    private protected Tensor RegisterParameter(string name, FlatParameters buffer, int[] shape)
+    private protected Parameter RegisterParameter(string name, FlatParameters buffer, int[] shape)
     {
-        Tensor view = buffer.Next(shape);
-        RegisterParameter(name, new Parameter(view));
-        return view;
+        var parameter = new Parameter(buffer.Next(shape));
+        RegisterParameter(name, parameter);
+        return parameter;
     }
 
     /// <summary>Registers a sub-module under <paramref name="name"/>. Equivalent to <c>module.add_module(name, module)</c>.</summary>
@@ -100,6 +100,30 @@ public abstract class Module
     /// <summary>The parameters of this module and its sub-modules, in registration order. Equivalent to <c>module.parameters()</c>.</summary>
     /// <returns>The parameters.</returns>
     public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Value);
+
+    /// <summary>
+    /// Clears the gradients of every parameter. Equivalent to <c>module.zero_grad(set_to_none)</c>, with PyTorch 2.x's
+    /// default: <see langword="true"/> sets each <see cref="Tensor.Grad"/> to <see langword="null"/> (PyTorch 1.13's
+    /// default was <see langword="false"/>, which zeroes them in place).
+    /// </summary>
+    /// <param name="setToNone">Drop the gradients (<see langword="true"/>) or fill them with zeros (<see langword="false"/>).</param>
+    public void ZeroGrad(bool setToNone = true)
+    {
+        foreach (Parameter p in Parameters())
+        {
+            if (setToNone)
+            {
+                p.Grad = null;
+            }
+            else if (p.Grad is { } g)
+            {
+                using (Torch.NoGrad())
+                {
+                    g.Fill(0f);
+                }
+            }
+        }
+    }
 
     /// <summary>Returns the parameter called <paramref name="name"/>. Equivalent to <c>module.get_parameter(name)</c>.</summary>
     /// <param name="name">A name as <see cref="NamedParameters"/> gives it, e.g. <c>weight_hh_l1_reverse</c>.</param>
