@@ -779,6 +779,8 @@ def main():
     record_errors()
     record_tensor_str()
     record_interop()
+    from record_optim import record_optim  # a module of its own; it imports this one for the helpers
+    record_optim()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Records optim.json: real torch.optim.SGD, Adam and AdamW steps, for RnnSharp's optimizer kernels.
+
+Part of record_fixtures.py (whose main() calls record_optim()); to rewrite only this file run
+
+    cd tests/RnnSharp.Tests/Fixtures && /usr/bin/python3 -c "import record_optim; record_optim.record_optim()"
+
+Each case is one optimizer with one parameter tensor per param group. A group holds its options (Python floats
+written as their shortest round-trip double, since PyTorch keeps hyper-parameters in double), the initial
+parameter, one gradient per step (seeded, mixing magnitudes from 1e-30 to 1e6 with exact zeros), and after
+every optimizer.step() the parameter and the group's whole state (momentum_buffer, exp_avg, exp_avg_sq,
+max_exp_avg_sq, step). Lengths 1 to 1000 put elements both in ATen's vector bodies and in its scalar tails.
+"""
+
+import torch
+
+import record_fixtures as rf
+
+STEPS = 4
+LENGTHS = [1, 7, 16, 33, 67]
+
+
+def f64(value):
+    """A Python float as JSON: its shortest round-trip double (hyper-parameters are doubles in PyTorch)."""
+    return rf._Raw(repr(float(value)))  # pylint: disable=protected-access
+
+
+def gradient(n, seed):
+    """Random gradient with magnitudes from 1e-30 to 1e6, about one exact zero in ten."""
+    g = torch.Generator().manual_seed(seed)
+    values = torch.randn(n, generator=g)
+    exponent = torch.randint(-8, 7, (n,), generator=g).to(torch.float32)
+    values = values * torch.pow(10.0, exponent)
+    pick = torch.rand(n, generator=g)
+    values = torch.where(pick < 0.1, torch.zeros(n), values)
+    values = torch.where((pick >= 0.1) & (pick < 0.15), values * 1e-22, values)
+    return values.to(torch.float32)
+
+
+def _state(optimizer, p):
+    out = {}
+    for key, value in optimizer.state[p].items():
+        if value is None:  # SGD without momentum keeps momentum_buffer = None
+            continue
+        if key == "step":
+            out[key] = rf.f32(float(value))
+        else:
+            out[key] = rf.tensor(value)
+    return out
+
+
+def _case(name, kind, groups, seed):
+    """Runs STEPS steps of torch.optim.<kind> over the groups [(n, flat options)] and records them."""
+    params = []
+    for i, (n, _) in enumerate(groups):
+        params.append(torch.nn.Parameter(rf.randn((n,), seed * 100 + i)))
+    initial = [p.detach().clone() for p in params]
+    optimizer_type = getattr(torch.optim, kind)
+    optimizer = optimizer_type(
+        [dict(params=[p], **_torch_options(opts)) for p, (_, opts) in zip(params, groups)], foreach=False)
+    records = [{"options": {k: (v if isinstance(v, bool) else f64(v)) for k, v in opts.items()},
+                "param": rf.tensor(p0), "grads": [], "steps": []}
+               for p0, (_, opts) in zip(initial, groups)]
+    for step in range(STEPS):
+        for i, p in enumerate(params):
+            p.grad = gradient(p.numel(), seed * 1000 + step * 10 + i)
+            records[i]["grads"].append(rf.tensor(p.grad))
+        optimizer.step()
+        for i, p in enumerate(params):
+            records[i]["steps"].append({"param": rf.tensor(p), **_state(optimizer, p)})
+    return {"name": name, "optimizer": kind, "groups": records}
+
+
+def _sgd(lr=0.1, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
+    return dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                nesterov=nesterov, maximize=maximize)
+
+
+def _adam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False):
+    # Options are recorded flat (beta1, beta2) but passed to torch as betas.
+    return dict(lr=lr, beta1=betas[0], beta2=betas[1], eps=eps, weight_decay=weight_decay,
+                amsgrad=amsgrad, maximize=maximize)
+
+
+def _torch_options(opts):
+    opts = dict(opts)
+    if "beta1" in opts:
+        opts["betas"] = (opts.pop("beta1"), opts.pop("beta2"))
+    return opts
+
+
+def record_optim():
+    torch.set_num_threads(1)
+    cases = []
+    seed = 1
+
+    def add(name, kind, groups):
+        nonlocal seed
+        cases.append(_case(name, kind, groups, seed))
+        seed += 1
+
+    sgd = [
+        ("plain", _sgd()),
+        ("lr_0.01", _sgd(lr=0.01)),
+        ("maximize", _sgd(maximize=True)),
+        ("weight_decay", _sgd(weight_decay=0.01)),
+        ("momentum", _sgd(momentum=0.9)),
+        ("momentum_dampening", _sgd(momentum=0.9, dampening=0.1)),
+        ("momentum_weight_decay", _sgd(momentum=0.9, weight_decay=0.01)),
+        ("nesterov", _sgd(momentum=0.9, nesterov=True)),
+        ("nesterov_weight_decay_maximize", _sgd(lr=0.03, momentum=0.9, weight_decay=0.01, nesterov=True,
+                                                maximize=True)),
+        ("all_but_nesterov", _sgd(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01, maximize=True)),
+    ]
+    adam = [
+        ("default", _adam()),
+        ("lr_0.1", _adam(lr=0.1)),
+        ("betas_0.8_0.99", _adam(betas=(0.8, 0.99))),
+        ("eps_1e-6", _adam(eps=1e-6)),
+        ("weight_decay", _adam(weight_decay=0.1)),
+        ("amsgrad", _adam(amsgrad=True)),
+        ("maximize", _adam(maximize=True)),
+        ("amsgrad_weight_decay", _adam(lr=0.01, weight_decay=0.1, amsgrad=True)),
+        ("all", _adam(lr=0.003, betas=(0.85, 0.995), eps=1e-6, weight_decay=0.1, amsgrad=True, maximize=True)),
+    ]
+    for kind, grid in (("SGD", sgd), ("Adam", adam), ("AdamW", adam)):
+        for i, (label, opts) in enumerate(grid):
+            n = LENGTHS[i % len(LENGTHS)]
+            add(f"{kind.lower()}_{label}_n{n}", kind, [(n, opts)])
+        # Long enough for many full vector bodies, with a 8-element tail.
+        label, opts = grid[-1]
+        add(f"{kind.lower()}_{label}_n1000", kind, [(1000, opts)])
+        # Two param groups with different learning rates, stepped together.
+        first = dict(grid[-1][1])
+        second = dict(first, lr=first["lr"] * 3)
+        add(f"{kind.lower()}_two_groups", kind, [(33, first), (18, second)])
+
+    rf.write("optim.json", cases, notes=(
+        "torch.optim.SGD/Adam/AdamW (foreach=False) stepped " + str(STEPS) + " times; per group: options "
+        "(doubles), initial param, grads, and after each step the param and the optimizer state. "
+        "Recorded by tests/RnnSharp.Tests/Fixtures/record_optim.py."))
+
+
+if __name__ == "__main__":
+    record_optim()
