@@ -54,7 +54,10 @@ internal static class AdamKernel
     /// <param name="beta1">Decay of the first moment.</param>
     /// <param name="beta2">Decay of the second moment.</param>
     /// <param name="eps">Term added to the denominator.</param>
-    /// <param name="weightDecay">L2 penalty added to the gradient; zero for none.</param>
+    /// <param name="weightDecay">
+    /// Weight decay, zero for none: Adam adds <c>weight_decay * param</c> to the gradient, AdamW first scales the
+    /// parameter by <c>1 - lr * weight_decay</c> (PyTorch's AdamW defaults it to 1e-2, Adam to 0).
+    /// </param>
     /// <param name="amsgrad">Use the running maximum of the second moment.</param>
     /// <param name="maximize">Ascend instead of descending (negates the gradient).</param>
     /// <param name="step">The step number after PyTorch's <c>step_t += 1</c>: 1 on the first step.</param>
@@ -68,19 +71,7 @@ internal static class AdamKernel
     /// <summary>
     /// The naive oracle for <see cref="Step"/>: the same arguments, one element at a time in scalar code.
     /// </summary>
-    /// <param name="param">The parameter, updated in place.</param>
-    /// <param name="grad">Its gradient.</param>
-    /// <param name="expAvg">PyTorch's <c>exp_avg</c>.</param>
-    /// <param name="expAvgSq">PyTorch's <c>exp_avg_sq</c>.</param>
-    /// <param name="maxExpAvgSq">PyTorch's <c>max_exp_avg_sq</c>; may be empty without amsgrad.</param>
-    /// <param name="lr">Learning rate.</param>
-    /// <param name="beta1">Decay of the first moment.</param>
-    /// <param name="beta2">Decay of the second moment.</param>
-    /// <param name="eps">Term added to the denominator.</param>
-    /// <param name="weightDecay">L2 penalty added to the gradient; zero for none.</param>
-    /// <param name="amsgrad">Use the running maximum of the second moment.</param>
-    /// <param name="maximize">Ascend instead of descending.</param>
-    /// <param name="step">The step number, 1 on the first step.</param>
+    /// <inheritdoc cref="Step" path="/param"/>
     public static void StepReference(
         Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
         Span<float> maxExpAvgSq, double lr, double beta1, double beta2, double eps, double weightDecay,

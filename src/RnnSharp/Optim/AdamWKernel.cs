@@ -16,25 +16,7 @@ namespace RnnSharp.Optim;
 /// </remarks>
 internal static class AdamWKernel
 {
-    /// <summary>
-    /// Updates <paramref name="param"/>, <paramref name="expAvg"/>, <paramref name="expAvgSq"/> and (with
-    /// <paramref name="amsgrad"/>) <paramref name="maxExpAvgSq"/>, all <c>(n)</c>, in place from
-    /// <paramref name="grad"/> <c>(n)</c>. Vectorised; does not allocate. Hyper-parameters are PyTorch's, in its
-    /// order, with <c>betas</c> as <paramref name="beta1"/>, <paramref name="beta2"/>.
-    /// </summary>
-    /// <param name="param">The parameter, updated in place.</param>
-    /// <param name="grad">Its gradient.</param>
-    /// <param name="expAvg">PyTorch's <c>exp_avg</c> (zeros before the first step).</param>
-    /// <param name="expAvgSq">PyTorch's <c>exp_avg_sq</c> (zeros before the first step).</param>
-    /// <param name="maxExpAvgSq">PyTorch's <c>max_exp_avg_sq</c>; may be empty without amsgrad.</param>
-    /// <param name="lr">Learning rate.</param>
-    /// <param name="beta1">Decay of the first moment.</param>
-    /// <param name="beta2">Decay of the second moment.</param>
-    /// <param name="eps">Term added to the denominator.</param>
-    /// <param name="weightDecay">Decoupled weight decay (PyTorch's default for AdamW is 1e-2).</param>
-    /// <param name="amsgrad">Use the running maximum of the second moment.</param>
-    /// <param name="maximize">Ascend instead of descending (negates the gradient).</param>
-    /// <param name="step">The step number after PyTorch's <c>step_t += 1</c>: 1 on the first step.</param>
+    /// <inheritdoc cref="AdamKernel.Step"/>
     public static void Step(
         Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
         Span<float> maxExpAvgSq, double lr, double beta1, double beta2, double eps, double weightDecay,
@@ -45,19 +27,7 @@ internal static class AdamWKernel
     /// <summary>
     /// The naive oracle for <see cref="Step"/>: the same arguments, one element at a time in scalar code.
     /// </summary>
-    /// <param name="param">The parameter, updated in place.</param>
-    /// <param name="grad">Its gradient.</param>
-    /// <param name="expAvg">PyTorch's <c>exp_avg</c>.</param>
-    /// <param name="expAvgSq">PyTorch's <c>exp_avg_sq</c>.</param>
-    /// <param name="maxExpAvgSq">PyTorch's <c>max_exp_avg_sq</c>; may be empty without amsgrad.</param>
-    /// <param name="lr">Learning rate.</param>
-    /// <param name="beta1">Decay of the first moment.</param>
-    /// <param name="beta2">Decay of the second moment.</param>
-    /// <param name="eps">Term added to the denominator.</param>
-    /// <param name="weightDecay">Decoupled weight decay.</param>
-    /// <param name="amsgrad">Use the running maximum of the second moment.</param>
-    /// <param name="maximize">Ascend instead of descending.</param>
-    /// <param name="step">The step number, 1 on the first step.</param>
+    /// <inheritdoc cref="Step" path="/param"/>
     public static void StepReference(
         Span<float> param, ReadOnlySpan<float> grad, Span<float> expAvg, Span<float> expAvgSq,
         Span<float> maxExpAvgSq, double lr, double beta1, double beta2, double eps, double weightDecay,

@@ -89,16 +89,7 @@ internal static class SgdKernel
     /// The naive oracle for <see cref="Step"/>: the same arguments, one element at a time with scalar
     /// <see cref="MathF.FusedMultiplyAdd"/>.
     /// </summary>
-    /// <param name="param">The parameter, updated in place.</param>
-    /// <param name="grad">Its gradient.</param>
-    /// <param name="momentumBuffer">PyTorch's <c>momentum_buffer</c>; may be empty when momentum is zero.</param>
-    /// <param name="momentumBufferExists">False on the first step with momentum.</param>
-    /// <param name="lr">Learning rate.</param>
-    /// <param name="momentum">Momentum factor; zero for none.</param>
-    /// <param name="dampening">Dampening for momentum.</param>
-    /// <param name="weightDecay">L2 penalty added to the gradient; zero for none.</param>
-    /// <param name="nesterov">Nesterov momentum.</param>
-    /// <param name="maximize">Ascend instead of descending.</param>
+    /// <inheritdoc cref="Step" path="/param"/>
     public static void StepReference(
         Span<float> param, ReadOnlySpan<float> grad, Span<float> momentumBuffer, bool momentumBufferExists,
         double lr, double momentum, double dampening, double weightDecay, bool nesterov, bool maximize)

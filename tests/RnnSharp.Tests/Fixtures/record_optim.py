@@ -10,8 +10,15 @@ written as their shortest round-trip double, since PyTorch keeps hyper-parameter
 parameter, one gradient per step (seeded, mixing magnitudes from 1e-30 to 1e6 with exact zeros), and after
 every optimizer.step() the parameter and the group's whole state (momentum_buffer, exp_avg, exp_avg_sq,
 max_exp_avg_sq, step). Lengths 1 to 1000 put elements both in ATen's vector bodies and in its scalar tails.
+
+Before recording, verify_aten_rounding() checks on this torch the per-element rounding the C# kernels reproduce
+(add with alpha and addcmul_ are fused multiply-adds, addcdiv_ and division by a scalar are not), so that a torch
+built differently fails here rather than in the C# tests.
 """
 
+from fractions import Fraction
+
+import numpy as np
 import torch
 
 import record_fixtures as rf
@@ -35,6 +42,74 @@ def gradient(n, seed):
     values = torch.where(pick < 0.1, torch.zeros(n), values)
     values = torch.where((pick >= 0.1) & (pick < 0.15), values * 1e-22, values)
     return values.to(torch.float32)
+
+
+# ---------------------------------------------------------------- how ATen rounds
+
+
+def fma32(a, b, c):
+    """Exact float32 fused multiply-add, elementwise. The double sum of the exact double product rounds twice,
+    which can differ from one rounding only when it lands on a float32 midpoint: those elements are redone
+    exactly with fractions."""
+    a, b, c = np.broadcast_arrays(*(np.asarray(v, np.float32) for v in (a, b, c)))
+    s = a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)
+    r = s.astype(np.float32)
+    d = np.abs(s - r.astype(np.float64))
+    ulp = np.spacing(np.abs(r)).astype(np.float64)
+    r = r.copy()
+    for i in zip(*np.nonzero((d == ulp / 2) | (d == ulp / 4))):
+        x = Fraction(float(a[i])) * Fraction(float(b[i])) + Fraction(float(c[i]))
+        g = np.float32(float(x))
+        near = [np.nextafter(g, np.float32(-np.inf)), g, np.nextafter(g, np.float32(np.inf))]
+        r[i] = min(near, key=lambda v: (abs(Fraction(float(v)) - x), int(np.array(v).view(np.int32)) & 1))
+    return r
+
+
+def verify_aten_rounding():
+    """Checks, on this torch, the per-element formulas RnnSharp's optimizer kernels use (and that the data tells
+    them from the obvious alternatives). Lengths 1..70, 1000 and 4099 cover ATen's vector bodies and scalar tails."""
+    f = np.float32
+    lengths = list(range(1, 71)) + [1000, 4099]
+
+    def data(n, seed, positive=False):
+        x = gradient(n, seed).numpy()
+        return np.abs(x) + f(1e-8) if positive else x
+
+    def same(x, y):
+        return np.array_equal(np.asarray(x, f).view(np.int32), np.asarray(y, f).view(np.int32))
+
+    checks = {
+        # name: (torch op, the formula the kernels use, an alternative it must be told from), all inputs float32
+        "add(x, y, alpha)": (lambda x, y, z, v: x.add(y, alpha=v),
+                             lambda x, y, z, v: fma32(y, f(v), x),
+                             lambda x, y, z, v: x + f(v) * y),
+        "addcmul_(y, y, value)": (lambda x, y, z, v: x.addcmul_(y, y, value=v),
+                                  lambda x, y, z, v: fma32(f(v) * y, y, x),
+                                  lambda x, y, z, v: x + f(v) * y * y),
+        "addcdiv_(y, z, value)": (lambda x, y, z, v: x.addcdiv_(y, z, value=v),
+                                  lambda x, y, z, v: x + (f(v) * y) / z,
+                                  lambda x, y, z, v: x + f(v) * (y / z)),
+        "sqrt() / scalar": (lambda x, y, z, v: z.sqrt() / v,
+                            lambda x, y, z, v: np.sqrt(z) / f(v),
+                            lambda x, y, z, v: np.sqrt(z) * f(1 / v)),
+        "mul_(scalar)": (lambda x, y, z, v: x.mul_(v), lambda x, y, z, v: x * f(v), None),
+        "add_(scalar)": (lambda x, y, z, v: x.add_(v), lambda x, y, z, v: x + f(v), None),
+        "maximum": (lambda x, y, z, v: torch.maximum(z, y.abs()), lambda x, y, z, v: np.maximum(z, np.abs(y)), None),
+    }
+    for name, (op, formula, alternative) in checks.items():
+        told_apart = alternative is None
+        for n in lengths:
+            for v in (0.1, -0.0123456, 1 - 0.999, 0.9, 0.031622776601683784):
+                x, y, z = data(n, n), data(n, n + 5000), data(n, n + 9000, positive=True)
+                expected = op(torch.from_numpy(x.copy()), torch.from_numpy(y), torch.from_numpy(z), v).numpy()
+                if not same(formula(x, y, z, v), expected):
+                    raise AssertionError(f"ATen's {name} does not round as assumed (n={n}, scalar={v})")
+                told_apart = told_apart or not same(alternative(x, y, z, v), expected)
+        if not told_apart:
+            raise AssertionError(f"the data cannot tell {name}'s formula from the alternative")
+
+
+# ---------------------------------------------------------------- recording
 
 
 def _state(optimizer, p):
@@ -91,6 +166,7 @@ def _torch_options(opts):
 
 def record_optim():
     torch.set_num_threads(1)
+    verify_aten_rounding()
     cases = []
     seed = 1
 
