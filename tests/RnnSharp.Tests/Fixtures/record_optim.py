@@ -44,6 +44,17 @@ def gradient(n, seed):
     return values.to(torch.float32)
 
 
+def extreme_gradient(n, seed):
+    """Like gradient(), with some elements at 1e30 (squares overflow to inf), subnormal, or -0."""
+    values = gradient(n, seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    pick = torch.rand(n, generator=g)
+    values = torch.where(pick < 0.1, values.sign() * 1e30, values)
+    values = torch.where((pick >= 0.1) & (pick < 0.2), values.sign() * 3e-40, values)
+    values = torch.where((pick >= 0.2) & (pick < 0.25), torch.full((n,), -0.0), values)
+    return values.to(torch.float32)
+
+
 # ---------------------------------------------------------------- how ATen rounds
 
 
@@ -124,8 +135,8 @@ def _state(optimizer, p):
     return out
 
 
-def _case(name, kind, groups, seed):
-    """Runs STEPS steps of torch.optim.<kind> over the groups [(n, flat options)] and records them."""
+def _case(name, kind, groups, seed, steps=STEPS, grads=gradient):
+    """Runs `steps` steps of torch.optim.<kind> over the groups [(n, flat options)] and records them."""
     params = []
     for i, (n, _) in enumerate(groups):
         params.append(torch.nn.Parameter(rf.randn((n,), seed * 100 + i)))
@@ -136,9 +147,9 @@ def _case(name, kind, groups, seed):
     records = [{"options": {k: (v if isinstance(v, bool) else f64(v)) for k, v in opts.items()},
                 "param": rf.tensor(p0), "grads": [], "steps": []}
                for p0, (_, opts) in zip(initial, groups)]
-    for step in range(STEPS):
+    for step in range(steps):
         for i, p in enumerate(params):
-            p.grad = gradient(p.numel(), seed * 1000 + step * 10 + i)
+            p.grad = grads(p.numel(), seed * 1000 + step * 10 + i)
             records[i]["grads"].append(rf.tensor(p.grad))
         optimizer.step()
         for i, p in enumerate(params):
@@ -170,9 +181,9 @@ def record_optim():
     cases = []
     seed = 1
 
-    def add(name, kind, groups):
+    def add(name, kind, groups, **kwargs):
         nonlocal seed
-        cases.append(_case(name, kind, groups, seed))
+        cases.append(_case(name, kind, groups, seed, **kwargs))
         seed += 1
 
     sgd = [
@@ -210,9 +221,13 @@ def record_optim():
         first = dict(grid[-1][1])
         second = dict(first, lr=first["lr"] * 3)
         add(f"{kind.lower()}_two_groups", kind, [(33, first), (18, second)])
+        # Overflowing squares, subnormals and negative zeros.
+        add(f"{kind.lower()}_{label}_extreme_n67", kind, [(67, opts)], grads=extreme_gradient)
+        # Bias corrections far from the first step.
+        add(f"{kind.lower()}_{grid[1][0]}_30_steps_n7", kind, [(7, grid[1][1])], steps=30)
 
     rf.write("optim.json", cases, notes=(
-        "torch.optim.SGD/Adam/AdamW (foreach=False) stepped " + str(STEPS) + " times; per group: options "
+        "torch.optim.SGD/Adam/AdamW (foreach=False) stepped " + str(STEPS) + " (or 30) times; per group: options "
         "(doubles), initial param, grads, and after each step the param and the optimizer state. "
         "Recorded by tests/RnnSharp.Tests/Fixtures/record_optim.py."))
 

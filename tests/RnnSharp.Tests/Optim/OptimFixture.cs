@@ -19,14 +19,22 @@ internal static class OptimFixture
     public static IReadOnlyList<Group> Groups(string name) =>
         Fixture.Case(File, name).GetProperty("groups").EnumerateArray().Select(g => new Group(g)).ToList();
 
-    /// <summary>A random vector mixing magnitudes from about 1e-30 to 1e6, with exact zeros.</summary>
+    /// <summary>
+    /// A random vector mixing magnitudes from 1e-8 to 1e6 with exact zeros, subnormals (1e-40) and values whose
+    /// squares overflow (1e30).
+    /// </summary>
     public static float[] MixedMagnitudes(Random random, int length)
     {
         var values = new float[length];
         for (int i = 0; i < length; i++)
         {
-            int kind = random.Next(10);
-            double magnitude = kind == 0 ? 0 : kind == 1 ? 1e-30 : Math.Pow(10, random.Next(-8, 7));
+            double magnitude = random.Next(12) switch
+            {
+                0 => 0,
+                1 => 1e-40,
+                2 => 1e30,
+                _ => Math.Pow(10, random.Next(-8, 7)),
+            };
             values[i] = (float)(((random.NextDouble() * 2) - 1) * magnitude);
         }
 
