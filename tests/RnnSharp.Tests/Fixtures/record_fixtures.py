@@ -893,6 +893,8 @@ def main():
     record_tensor_str()
     record_interop()
     record_hardening()
+    from record_optim import record_optim  # a module of its own; it imports this one for the helpers
+    record_optim()
 
 
 if __name__ == "__main__":
