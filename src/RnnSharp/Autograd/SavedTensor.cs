@@ -8,14 +8,11 @@ internal readonly struct SavedTensor
 {
     private readonly Tensor? _tensor;
     private readonly int _version;
-    private readonly Node? _outputOf;
-
-    /// <summary>Saves <paramref name="tensor"/> at its current version. <paramref name="outputOf"/> is the node whose output it is, if any.</summary>
-    public SavedTensor(Tensor tensor, Node? outputOf = null)
+    /// <summary>Saves <paramref name="tensor"/> at its current version.</summary>
+    public SavedTensor(Tensor tensor)
     {
         _tensor = tensor;
         _version = tensor.Version;
-        _outputOf = outputOf;
     }
 
     /// <summary>Whether a tensor was saved.</summary>
@@ -31,7 +28,7 @@ internal readonly struct SavedTensor
             // PyTorch's words. Its version counter counts in-place operations; RnnSharp's counts every write access
             // to the storage, so the numbers can be larger than PyTorch's for the same program.
             string type = t.DType == DType.Int64 ? "torch.LongTensor" : "torch.FloatTensor";
-            string origin = _outputOf is null ? string.Empty : $", which is output 0 of {_outputOf.Name},";
+            string origin = t.GradFn is { } fn ? $", which is output {t.OutputIndex} of {fn.Name}," : string.Empty;
             throw new InvalidOperationException(
                 "one of the variables needed for gradient computation has been modified by an inplace operation: " +
                 $"[{type} {ShapeMath.Format(t.Shape)}]{origin} is at version {t.Version}; expected version {_version} instead. " +
