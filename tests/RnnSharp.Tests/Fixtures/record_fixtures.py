@@ -897,6 +897,8 @@ def main():
     record_optim()
     from record_autograd import record_autograd
     record_autograd()
+    from record_course import record_course
+    record_course()
 
 
 if __name__ == "__main__":
