@@ -31,6 +31,8 @@ import warnings
 import numpy as np
 import torch
 
+import record_losses  # losses.json; it uses this module's helpers (imported here only for main())
+
 FORMAT_VERSION = 1
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -779,6 +781,7 @@ def main():
     record_errors()
     record_tensor_str()
     record_interop()
+    record_losses.record_losses()
 
 
 if __name__ == "__main__":
