@@ -13,13 +13,15 @@ internal static class LossFixture
 {
     public const string File = "losses.json";
 
+    /// <summary>Float32 machine epsilon, 2^-23: one ulp at magnitude 1.</summary>
+    public const double Eps = 1.0 / (1 << 23);
+
     /// <summary>
-    /// The tolerance floor, relative to <c>max(1, |expected|)</c>: about 8 float32 ulps at magnitude 1. It covers the
-    /// elements where torch's float32 result happens to sit (almost) exactly on the float64 one, so that the measured
-    /// error is ~0 while our elementwise float32 steps (exp, log, a subtraction, a product: each rounds once, the
-    /// vectorised exp may be 1–2 ulps off) still round differently from torch's own.
+    /// How many float32 roundings at the tensor's scale our kernels may make differently from ATen's: each result
+    /// element comes out of at most four elementwise float32 steps (x − max, exp, a product, a subtraction; or the
+    /// final rounding of a double sum), and each may land one ulp away from torch's choice.
     /// </summary>
-    public const double Floor = 1e-6;
+    public const double Roundings = 4;
 
     /// <summary>The names of the cases of one kind, for <c>[MemberData]</c>.</summary>
     public static TheoryData<string> Names(string kind) =>
@@ -53,20 +55,31 @@ internal static class LossFixture
         new(shape[0], shape[1], shape.Skip(2).Aggregate(1, (a, b) => a * b));
 
     /// <summary>
-    /// Asserts, element by element, <c>|actual − torch32| ≤ max(2·|torch32 − torch64|, Floor·max(1, |torch32|))</c>,
-    /// where <c>key</c> holds torch's float32 result and <c>key_err</c> the measured <c>|torch32 − torch64|</c>.
-    /// Why: the float64 result stands in for the exact value. Our kernels do the same float32 elementwise steps as
-    /// ATen and accumulate every sum in double, so they are at least as close to it as torch's float32 result is;
-    /// the distance between two results that are each within err of the exact value is at most 2·err. Where err
-    /// happens to be ~0 the <see cref="Floor"/> applies. NaN matches only NaN, an infinity only itself.
+    /// Asserts <c>|actual − torch32| ≤ 2·E + 4·2^-23·M</c> element by element, where <c>key</c> holds torch's float32
+    /// result, <c>key_err</c> the measured <c>|torch32 − torch64|</c>, E is the largest of those over the tensor and M
+    /// the largest <c>|torch32|</c>. Why:
+    /// <list type="bullet">
+    /// <item>2·E, measured: the float64 result stands in for the exact one, and E is how far torch's float32
+    /// computation strays from it on this very case (its float32 reductions, cancellations, exp and log). Our kernels
+    /// do the same float32 elementwise steps and accumulate every sum in double, so they stray no further; two results
+    /// each within E of the exact value are within 2·E of each other. E is taken over the whole tensor, because one
+    /// element's error can be ~0 by luck while its neighbours', computed the same way, are not.</item>
+    /// <item>4·2^-23·M, counted: where E is ~0 by luck on a scalar (a reduced loss) or on a whole small tensor, our
+    /// own float32 steps can still round differently from torch's: <see cref="Roundings"/> ulps at the scale of the
+    /// tensor's largest value (gradients like <c>g − exp(y)·Σg</c> cancel terms of that size).</item>
+    /// </list>
+    /// Over the recorded cases the largest |ours − torch32| is 0.62 of this tolerance. NaN matches only NaN, an
+    /// infinity only itself.
     /// </summary>
     public static void AssertMatchesTorch(ReadOnlySpan<float> actual, JsonElement c, string key)
     {
         float[] expected = Floats(c, key);
         float[] err = Floats(c, key + "_err");
         actual.Length.Should().Be(expected.Length, "{0} of {1} has that many elements", key, c.GetProperty("name").GetString());
+        double measured = err.DefaultIfEmpty(0).Max();
+        double scale = expected.Where(float.IsFinite).Select(e => Math.Abs((double)e)).DefaultIfEmpty(0).Max();
+        double tolerance = (2 * measured) + (Roundings * Eps * scale);
         var bad = new List<int>();
-        double maxDiff = 0, maxRatio = 0;
         for (int i = 0; i < expected.Length; i++)
         {
             float a = actual[i], e = expected[i];
@@ -81,37 +94,24 @@ internal static class LossFixture
             }
 
             double diff = Math.Abs((double)a - e);
-            double tol = Tolerance(e, err[i]);
-            maxDiff = Math.Max(maxDiff, diff);
-            maxRatio = Math.Max(maxRatio, diff / tol);
-            if (!(diff <= tol))
+            if (!(diff <= tolerance))
             {
                 bad.Add(i);
             }
         }
 
-        Record(c.GetProperty("kind").GetString()! + "." + key, maxDiff, maxRatio);
         if (bad.Count == 0)
         {
             return;
         }
 
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{c.GetProperty("name").GetString()} {key}: {bad.Count} of {expected.Length} elements differ from torch beyond the measured tolerance.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{c.GetProperty("name").GetString()} {key}: {bad.Count} of {expected.Length} elements differ from torch by more than {tolerance:R} (measured |torch32 − torch64| up to {measured:R}, largest |torch32| {scale:R}).");
         foreach (int i in bad.Take(8))
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"  [{i}]: actual {actual[i]:R}, torch32 {expected[i]:R}, |torch32 − torch64| {err[i]:R}, tolerance {Tolerance(expected[i], err[i]):R}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  [{i}]: actual {actual[i]:R}, torch32 {expected[i]:R}, difference {Math.Abs((double)actual[i] - expected[i]):R}");
         }
 
         throw new Xunit.Sdk.XunitException(sb.ToString());
     }
-
-    private static double Tolerance(float expected, float err) =>
-        Math.Max(2.0 * err, Floor * Math.Max(1.0, Math.Abs((double)expected)));
-
-    /// <summary>Largest |ours − torch32| and largest ratio to the tolerance seen per kind and result, for reports.</summary>
-    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (double MaxDiff, double MaxRatio)> Seen = new();
-
-    private static void Record(string what, double diff, double ratio) =>
-        Seen.AddOrUpdate(what, (diff, ratio), (_, old) => (Math.Max(old.MaxDiff, diff), Math.Max(old.MaxRatio, ratio)));
 }

@@ -9,8 +9,6 @@ namespace RnnSharp.Tests.Kernels;
 /// </summary>
 public sealed class SoftmaxKernelTests
 {
-    private const double Eps = 1.0 / (1 << 23); // float32 machine epsilon, 2^-23
-
     public static TheoryData<string> LogSoftmaxCases() => LossFixture.Names("log_softmax");
 
     public static TheoryData<string> SoftmaxCases() => LossFixture.Names("softmax");
@@ -146,8 +144,8 @@ public sealed class SoftmaxKernelTests
                     double y = oracle[i];
                     double forwardScale = log ? 1 + Math.Abs(y) : y * (4 + max - x[i]);
                     double backwardScale = log ? Math.Abs(g[i]) + (Math.Exp(y) * absGrad) : y * (Math.Abs(g[i]) + absGradOut);
-                    Math.Abs((double)fast[i] - y).Should().BeLessThanOrEqualTo(4 * Eps * forwardScale, "forward [{0}] of ({1}, {2}, {3})", i, outer, dim, inner);
-                    Math.Abs((double)gFast[i] - gOracle[i]).Should().BeLessThanOrEqualTo(4 * Eps * backwardScale, "backward [{0}] of ({1}, {2}, {3})", i, outer, dim, inner);
+                    Math.Abs((double)fast[i] - y).Should().BeLessThanOrEqualTo(4 * LossFixture.Eps * forwardScale, "forward [{0}] of ({1}, {2}, {3})", i, outer, dim, inner);
+                    Math.Abs((double)gFast[i] - gOracle[i]).Should().BeLessThanOrEqualTo(4 * LossFixture.Eps * backwardScale, "backward [{0}] of ({1}, {2}, {3})", i, outer, dim, inner);
                 }
             }
         }
