@@ -31,6 +31,8 @@ import warnings
 import numpy as np
 import torch
 
+import record_losses  # losses.json; it uses this module's helpers (imported here only for main())
+
 FORMAT_VERSION = 1
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -899,6 +901,7 @@ def main():
     record_autograd()
     from record_course import record_course
     record_course()
+    record_losses.record_losses()
 
 
 if __name__ == "__main__":
