@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using RnnSharp.Tests.Infrastructure;
+
+namespace RnnSharp.Tests.Samples;
+
+/// <summary>
+/// Compares what a C# port of a course program printed with what PyTorch printed for it (Fixtures/course/*.out),
+/// using PyTorch's own float32-vs-float64 run of the same program (*.f64.out, same initial weights) as the measure
+/// of what float32 rounding alone changes:
+/// <list type="bullet">
+/// <item>Every number with a fractional part or exponent (the losses) must satisfy
+/// <c>|ours − torch32| ≤ 2·|torch32 − torch64| + 4 ulp(torch32)</c>: if both float32 computations are as close
+/// to exact as PyTorch's is, they are within twice its measured error of each other; the 4 ulp cover the last
+/// few roundings, where the measured error can be zero by luck.</item>
+/// <item>The rest of the line (predictions, indices, text) must be identical wherever PyTorch's float32 and
+/// float64 runs printed the same text there; where they differ, rounding alone decides it, so that text is not compared.</item>
+/// </list>
+/// </summary>
+internal static partial class CourseOutput
+{
+    private const int MaxReported = 8;
+
+    [GeneratedRegex(@"(?<![\w.])-?(?:\d+\.\d+(?:e[-+]\d+)?|\d+e[-+]\d+|nan|inf)(?![\w.])")]
+    private static partial Regex NumberPattern();
+
+    /// <summary>Asserts that <paramref name="actual"/> is what PyTorch printed for <paramref name="program"/>, under the rules above.</summary>
+    public static void AssertMatches(string program, string actual)
+    {
+        string[] torch32 = Lines(File.ReadAllText(Path.Combine(Fixture.Directory, "course", program + ".out")));
+        string[] torch64 = Lines(File.ReadAllText(Path.Combine(Fixture.Directory, "course", program + ".f64.out")));
+        string[] ours = Lines(actual);
+        ours.Length.Should().Be(torch32.Length, "the program prints one line per line PyTorch printed");
+
+        var failures = new List<string>();
+        int compared = 0;
+        for (int n = 0; n < ours.Length; n++)
+        {
+            (string shape32, double[] numbers32) = Split(torch32[n]);
+            (string shape64, double[] numbers64) = Split(torch64[n]);
+            (string shapeOurs, double[] numbersOurs) = Split(ours[n]);
+            if (shape32 == shape64)
+            {
+                compared++;
+                if (shapeOurs != shape32)
+                {
+                    failures.Add($"line {n + 1}: text differs where PyTorch's float32 and float64 runs agree:\n  ours:    {ours[n]}\n  PyTorch: {torch32[n]}");
+                    continue;
+                }
+            }
+
+            if (numbersOurs.Length != numbers32.Length || numbers64.Length != numbers32.Length)
+            {
+                failures.Add($"line {n + 1}: {numbersOurs.Length} numbers, PyTorch printed {numbers32.Length}:\n  ours:    {ours[n]}\n  PyTorch: {torch32[n]}");
+                continue;
+            }
+
+            for (int k = 0; k < numbers32.Length; k++)
+            {
+                double allowed = (2 * Math.Abs(numbers32[k] - numbers64[k])) + (4 * Ulp((float)numbers32[k]));
+                double diff = Math.Abs(numbersOurs[k] - numbers32[k]);
+                if (!(diff <= allowed))
+                {
+                    failures.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"line {n + 1}: {numbersOurs[k]:R} vs PyTorch's {numbers32[k]:R}: |difference| {diff:R} > allowed {allowed:R} (PyTorch float64: {numbers64[k]:R})"));
+                }
+            }
+        }
+
+        compared.Should().BeGreaterThan(0);
+        if (failures.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException(
+                $"{failures.Count} of {ours.Length} lines differ from PyTorch's output of {program}; the first {Math.Min(MaxReported, failures.Count)}:\n" +
+                string.Join("\n", failures.Take(MaxReported)));
+        }
+    }
+
+    private static string[] Lines(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n').Split('\n');
+
+    private static (string Shape, double[] Numbers) Split(string line)
+    {
+        var numbers = new List<double>();
+        string shape = NumberPattern().Replace(line, m =>
+        {
+            numbers.Add(double.Parse(m.Value, NumberStyles.Float, CultureInfo.InvariantCulture));
+            return "<number>";
+        });
+        return (shape, numbers.ToArray());
+    }
+
+    private static double Ulp(float value) => Math.Abs((double)MathF.BitIncrement(Math.Abs(value)) - Math.Abs(value));
+}
