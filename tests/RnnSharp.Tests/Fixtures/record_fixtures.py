@@ -895,6 +895,8 @@ def main():
     record_hardening()
     from record_optim import record_optim  # a module of its own; it imports this one for the helpers
     record_optim()
+    from record_int64 import record_int64  # int64 tensors and Python's float repr
+    record_int64()
 
 
 if __name__ == "__main__":
