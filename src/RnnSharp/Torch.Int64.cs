@@ -17,7 +17,7 @@ public static partial class Torch
 
     /// <summary>Copies a 3-D array of longs into a new 3-D int64 tensor. Equivalent to <c>torch.tensor(data)</c> on Python ints.</summary>
     /// <param name="data">The elements.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the array's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the array's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     public static Tensor Tensor(long[,,] data) => TensorFromArray.CreateInt64(data, nameof(data));
 
@@ -30,12 +30,18 @@ public static partial class Torch
 
     /// <summary>Copies a nested array of longs into a new 3-D int64 tensor. Equivalent to <c>torch.tensor(data)</c> on Python ints.</summary>
     /// <param name="data">The elements, every level rectangular.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the nesting's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the nesting's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> or one of its parts is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The nesting is ragged (PyTorch: <c>expected sequence of length 2 at dim 2 (got 1)</c>).</exception>
     public static Tensor Tensor(long[][][] data) => TensorFromArray.CreateInt64(data, nameof(data));
 
     /// <summary>Copies a vector of ints into a new 1-D int64 tensor. Equivalent to <c>torch.tensor(data)</c> on Python ints.</summary>
+    /// <remarks>
+    /// As in PyTorch, integer data makes an int64 tensor: <c>Torch.Tensor([1, 0, 2])</c> (a collection of <see cref="int"/>
+    /// literals binds to this overload) is <c>torch.tensor([1, 0, 2])</c>. Where a course builds float tensors from int lists
+    /// (<c>torch.Tensor(x_one_hot)</c>), add <see cref="RnnSharp.Tensor.Float"/>; <c>torch.Tensor(y_data).long()</c> ports as
+    /// <c>Torch.Tensor(yData).Long()</c>.
+    /// </remarks>
     /// <param name="data">The elements.</param>
     /// <returns>A new <see cref="DType.Int64"/> tensor of shape <c>(data.Length)</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
@@ -49,7 +55,7 @@ public static partial class Torch
 
     /// <summary>Copies a 3-D array of ints into a new 3-D int64 tensor. Equivalent to <c>torch.tensor(data)</c> on Python ints.</summary>
     /// <param name="data">The elements.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the array's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the array's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     public static Tensor Tensor(int[,,] data) => TensorFromArray.CreateInt64(data, nameof(data));
 
@@ -62,7 +68,7 @@ public static partial class Torch
 
     /// <summary>Copies a nested array of ints into a new 3-D int64 tensor. Equivalent to <c>torch.tensor(data)</c> on Python ints.</summary>
     /// <param name="data">The elements, every level rectangular.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the nesting's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the nesting's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> or one of its parts is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The nesting is ragged (PyTorch: <c>expected sequence of length 2 at dim 2 (got 1)</c>).</exception>
     public static Tensor Tensor(int[][][] data) => TensorFromArray.CreateInt64(data, nameof(data));
@@ -81,7 +87,7 @@ public static partial class Torch
 
     /// <summary>Copies a 3-D array of longs into a new 3-D int64 tensor. Equivalent to <c>torch.LongTensor(data)</c>.</summary>
     /// <param name="data">The elements.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the array's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the array's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     public static Tensor LongTensor(long[,,] data) => TensorFromArray.CreateInt64(data, nameof(data));
 
@@ -94,7 +100,7 @@ public static partial class Torch
 
     /// <summary>Copies a nested array of longs into a new 3-D int64 tensor. Equivalent to <c>torch.LongTensor(data)</c>.</summary>
     /// <param name="data">The elements, every level rectangular.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the nesting's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the nesting's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> or one of its parts is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The nesting is ragged (PyTorch: <c>expected sequence of length 2 at dim 2 (got 1)</c>).</exception>
     public static Tensor LongTensor(long[][][] data) => TensorFromArray.CreateInt64(data, nameof(data));
@@ -113,7 +119,7 @@ public static partial class Torch
 
     /// <summary>Copies a 3-D array of ints into a new 3-D int64 tensor. Equivalent to <c>torch.LongTensor(data)</c>.</summary>
     /// <param name="data">The elements.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the array's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the array's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is <see langword="null"/>.</exception>
     public static Tensor LongTensor(int[,,] data) => TensorFromArray.CreateInt64(data, nameof(data));
 
@@ -126,7 +132,7 @@ public static partial class Torch
 
     /// <summary>Copies a nested array of ints into a new 3-D int64 tensor. Equivalent to <c>torch.LongTensor(data)</c>.</summary>
     /// <param name="data">The elements, every level rectangular.</param>
-    /// <returns>A new <see cref="DType.Int64"/> tensor of shape the nesting's shape.</returns>
+    /// <returns>A new <see cref="DType.Int64"/> tensor of the nesting's shape.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> or one of its parts is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The nesting is ragged (PyTorch: <c>expected sequence of length 2 at dim 2 (got 1)</c>).</exception>
     public static Tensor LongTensor(int[][][] data) => TensorFromArray.CreateInt64(data, nameof(data));
