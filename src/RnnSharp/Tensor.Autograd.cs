@@ -22,7 +22,16 @@ public partial class Tensor
     public bool RequiresGrad
     {
         get => _autograd is { } a && (a.RequiresGrad || a.GradFn is not null);
-        set => RequiresGrad_(value);
+        set
+        {
+            // PyTorch's property setter and requires_grad_() word the dtype error differently.
+            if (value && IsLeaf && _int64 is not null)
+            {
+                throw new InvalidOperationException("only Tensors of floating point and complex dtype can require gradients");
+            }
+
+            RequiresGrad_(value);
+        }
     }
 
     /// <summary>The gradient accumulated by <see cref="Backward"/> into this leaf, or <see langword="null"/>. Equivalent to <c>tensor.grad</c>.</summary>
@@ -71,7 +80,9 @@ public partial class Tensor
     /// <summary>Sets <see cref="RequiresGrad"/> in place and returns this tensor. Equivalent to <c>tensor.requires_grad_(requires_grad)</c>.</summary>
     /// <param name="requiresGrad">Whether to compute gradients for this leaf.</param>
     /// <returns>This tensor.</returns>
-    /// <exception cref="InvalidOperationException">See <see cref="RequiresGrad"/>.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// See <see cref="RequiresGrad"/>; for an int64 tensor PyTorch's words here are <c>only Tensors of floating point dtype can require gradients</c>.
+    /// </exception>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1707", Justification = "PyTorch's trailing underscore marks an in-place method; RequiresGrad is the property.")]
     public Tensor RequiresGrad_(bool requiresGrad = true)
     {

@@ -186,7 +186,7 @@ public sealed class TensorFormatTests
     private static bool HasPrintOptions(JsonElement c) => c.TryGetProperty("print_options", out _);
 
     /// <summary>Calls <paramref name="print"/> under the case's print_options (torch.set_printoptions kwargs), then restores the defaults.</summary>
-    private static string WithRecordedOptions(JsonElement c, Func<string> print)
+    internal static string WithRecordedOptions(JsonElement c, Func<string> print)
     {
         if (!c.TryGetProperty("print_options", out JsonElement options))
         {

@@ -9,20 +9,26 @@ internal static class PyFormat
     /// Python's <c>repr(float)</c> of the decimal a C# <see cref="float"/> literal denotes: the shortest digits that
     /// round-trip, with Python's layout (<c>0.5</c>, <c>1.0</c>, <c>1e-05</c>, <c>1e+16</c>, <c>nan</c>, <c>inf</c>).
     /// </summary>
-    public static string Repr(float value)
+    public static string Repr(float value) =>
+        float.IsFinite(value) ? LayoutShortest(value.ToString("R", CultureInfo.InvariantCulture)) : NonFinite(value);
+
+    /// <summary>
+    /// Python's <c>repr(float)</c> (and <c>str(float)</c>) of a double: the shortest digits that round-trip, with
+    /// Python's layout; see <see cref="PyFloat.Repr(double)"/>.
+    /// </summary>
+    public static string Repr(double value) =>
+        double.IsFinite(value) ? LayoutShortest(value.ToString("R", CultureInfo.InvariantCulture)) : NonFinite(value);
+
+    private static string NonFinite(double value) => double.IsNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
+
+    /// <summary>
+    /// Lays out .NET's shortest round-trip text (<c>"R"</c>: <c>0.0001</c>, <c>1E-05</c>, <c>1.5E+20</c>, <c>-0</c>) as
+    /// Python's <c>float_repr</c> does (<c>format_float_short</c> with mode 'r' and <c>Py_DTSF_ADD_DOT_0</c>): with
+    /// <c>0.d1d2... × 10^decpt</c>, exponent notation when <c>decpt &lt;= -4</c> or <c>decpt &gt; 16</c>, with at least
+    /// two exponent digits; otherwise positional with at least one digit after the point.
+    /// </summary>
+    private static string LayoutShortest(string r)
     {
-        if (float.IsNaN(value))
-        {
-            return "nan";
-        }
-
-        if (float.IsInfinity(value))
-        {
-            return value > 0 ? "inf" : "-inf";
-        }
-
-        // "E8" would pad; "R" gives the shortest round-trip digits, either as 0.xxx or as d.dddE+xx.
-        string r = value.ToString("R", CultureInfo.InvariantCulture);
         bool negative = r.StartsWith('-');
         if (negative)
         {

@@ -4,10 +4,14 @@ using System.Text;
 namespace RnnSharp;
 
 /// <summary>
-/// PyTorch 1.13's <c>torch/_tensor_str.py</c> for dense float32 CPU tensors: <c>_str_intern</c>, <c>_tensor_str</c>,
-/// <c>_Formatter</c>, <c>_vector_str</c>, <c>_tensor_str_with_formatter</c>, <c>get_summarized_data</c> and
-/// <c>_add_suffixes</c>, rule for rule, with the options of <see cref="Torch.PrintOptions"/>.
+/// PyTorch 1.13's <c>torch/_tensor_str.py</c> for dense float32 and int64 CPU tensors: <c>_str_intern</c>,
+/// <c>_tensor_str</c>, <c>_Formatter</c>, <c>_vector_str</c>, <c>_tensor_str_with_formatter</c>,
+/// <c>get_summarized_data</c> and <c>_add_suffixes</c>, rule for rule, with the options of <see cref="Torch.PrintOptions"/>.
 /// </summary>
+/// <remarks>
+/// The layout (nesting, wrapping, summaries, suffixes) is shared; only <c>_Formatter</c> differs by dtype, so it is
+/// a type parameter: <see cref="ElementFormatter"/> for float32, <see cref="Int64Formatter"/> for int64.
+/// </remarks>
 internal static class TensorFormatter
 {
     private const string Prefix = "tensor(";
@@ -16,11 +20,28 @@ internal static class TensorFormatter
     public static string Format(Tensor tensor, string? suffix)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        return Format(tensor.AsReadOnlySpan(), tensor.Shape, suffix, Torch.PrintOptions);
+        return tensor.DType == DType.Int64
+            ? Format(tensor.AsReadOnlyInt64Span(), tensor.Shape, suffix, Torch.PrintOptions)
+            : Format(tensor.AsReadOnlySpan(), tensor.Shape, suffix, Torch.PrintOptions);
     }
 
-    /// <summary>Returns <c>str(tensor)</c> of row-major <paramref name="data"/> of <paramref name="shape"/>, printed with <paramref name="options"/>.</summary>
-    internal static string Format(ReadOnlySpan<float> data, ReadOnlySpan<int> shape, string? suffix, PrintOptions options)
+    /// <summary>Returns <c>str(tensor)</c> of row-major float32 <paramref name="data"/> of <paramref name="shape"/>, printed with <paramref name="options"/>.</summary>
+    internal static string Format(ReadOnlySpan<float> data, ReadOnlySpan<int> shape, string? suffix, PrintOptions options) =>
+        Format<float, ElementFormatter>(data, shape, emptyDType: null, suffix, options);
+
+    /// <summary>
+    /// Returns <c>str(tensor)</c> of row-major int64 <paramref name="data"/>: no <c>dtype=</c> suffix unless the tensor is
+    /// empty (int64 is the default integer type; "in an empty tensor, there are no elements to infer if the dtype should be int64").
+    /// </summary>
+    internal static string Format(ReadOnlySpan<long> data, ReadOnlySpan<int> shape, string? suffix, PrintOptions options) =>
+        Format<long, Int64Formatter>(data, shape, emptyDType: "torch.int64", suffix, options);
+
+    /// <summary>
+    /// <c>_str_intern</c> for a dense CPU tensor; <paramref name="emptyDType"/> is the dtype an empty tensor of this
+    /// type names, <see langword="null"/> for the default float dtype.
+    /// </summary>
+    private static string Format<T, TFormatter>(ReadOnlySpan<T> data, ReadOnlySpan<int> shape, string? emptyDType, string? suffix, PrintOptions options)
+        where TFormatter : IElementFormatter<T, TFormatter>
     {
         // _str_intern: prefix "tensor(", indent = len(prefix).
         int indent = Prefix.Length;
@@ -34,16 +55,21 @@ internal static class TensorFormatter
                 suffixes.Add("size=" + PyTuple(shape));
             }
 
+            if (emptyDType is not null)
+            {
+                suffixes.Add("dtype=" + emptyDType);
+            }
+
             builder.Append("[]");
         }
         else
         {
             // _tensor_str: summarize = numel > threshold; the formatter sees only the summarized data.
             bool summarize = data.Length > options.Threshold;
-            ElementFormatter formatter = summarize
-                ? new ElementFormatter(SummarizedData(data, shape, options.EdgeItems), options)
-                : new ElementFormatter(data, options);
-            new Writer(builder, shape.ToArray(), summarize, formatter, options).WriteTensor(data, 0, indent);
+            TFormatter formatter = summarize
+                ? TFormatter.Create(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(SummarizedData(data, shape, options.EdgeItems)), options)
+                : TFormatter.Create(data, options);
+            new Writer<T, TFormatter>(builder, shape.ToArray(), summarize, formatter, options).WriteTensor(data, 0, indent);
         }
 
         if (suffix is not null)
@@ -92,13 +118,13 @@ internal static class TensorFormatter
     /// entries; for the last dimension PyTorch slices <c>self[-edgeitems:]</c>, which is the whole row when
     /// <paramref name="edgeItems"/> is 0.
     /// </summary>
-    private static List<float> SummarizedData(ReadOnlySpan<float> data, ReadOnlySpan<int> shape, int edgeItems)
+    private static List<T> SummarizedData<T>(ReadOnlySpan<T> data, ReadOnlySpan<int> shape, int edgeItems)
     {
-        var values = new List<float>();
+        var values = new List<T>();
         Collect(data, shape, edgeItems, values);
         return values;
 
-        static void Collect(ReadOnlySpan<float> data, ReadOnlySpan<int> shape, int edgeItems, List<float> into)
+        static void Collect(ReadOnlySpan<T> data, ReadOnlySpan<int> shape, int edgeItems, List<T> into)
         {
             if (shape.IsEmpty)
             {
@@ -165,10 +191,11 @@ internal static class TensorFormatter
     }
 
     /// <summary><c>_tensor_str_with_formatter</c> and <c>_vector_str</c>, writing into one builder.</summary>
-    private sealed class Writer(StringBuilder builder, int[] shape, bool summarize, ElementFormatter formatter, PrintOptions options)
+    private sealed class Writer<T, TFormatter>(StringBuilder builder, int[] shape, bool summarize, TFormatter formatter, PrintOptions options)
+        where TFormatter : IElementFormatter<T, TFormatter>
     {
         /// <summary>Writes the sub-tensor <paramref name="data"/> whose shape is <c>shape[dim..]</c>.</summary>
-        public void WriteTensor(ReadOnlySpan<float> data, int dim, int indent)
+        public void WriteTensor(ReadOnlySpan<T> data, int dim, int indent)
         {
             int rank = shape.Length - dim;
             if (rank == 0)
@@ -233,7 +260,7 @@ internal static class TensorFormatter
         /// <c>floor((linewidth - indent) / (width + 2))</c> (at least one), lines joined by <c>",\n"</c> and indentation.
         /// A summary item <c>" ..."</c> counts as one item.
         /// </summary>
-        private void WriteVector(ReadOnlySpan<float> data, int indent)
+        private void WriteVector(ReadOnlySpan<T> data, int indent)
         {
             int elementLength = formatter.Width + 2;
             int elementsPerLine = (int)Math.Max(1, Math.Floor((double)((long)options.Linewidth - indent) / elementLength));
@@ -294,18 +321,13 @@ internal static class TensorFormatter
     /// <c>_Formatter</c> for a floating tensor: looks at the nonzero finite values to choose integer mode
     /// (<c>1.</c>), scientific or fixed notation, and the common width every element is right-aligned to.
     /// </summary>
-    private sealed class ElementFormatter
+    private sealed class ElementFormatter : IElementFormatter<float, ElementFormatter>
     {
         private readonly int _precision;
         private readonly bool _intMode = true;
         private readonly bool _sciMode;
 
-        public ElementFormatter(List<float> values, PrintOptions options)
-            : this(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values), options)
-        {
-        }
-
-        public ElementFormatter(ReadOnlySpan<float> values, PrintOptions options)
+        private ElementFormatter(ReadOnlySpan<float> values, PrintOptions options)
         {
             _precision = options.Precision;
             Width = 1;
@@ -362,10 +384,13 @@ internal static class TensorFormatter
             }
         }
 
-        /// <summary><c>_Formatter.width()</c>: the width every element is padded to (on the left).</summary>
+        /// <inheritdoc/>
         public int Width { get; }
 
-        /// <summary><c>_Formatter.format(value)</c>, appended to <paramref name="builder"/>.</summary>
+        /// <inheritdoc/>
+        public static ElementFormatter Create(ReadOnlySpan<float> values, PrintOptions options) => new(values, options);
+
+        /// <inheritdoc/>
         public void Append(StringBuilder builder, float value)
         {
             string text;
@@ -392,6 +417,70 @@ internal static class TensorFormatter
             }
 
             builder.Append(text);
+        }
+    }
+
+    /// <summary><c>_Formatter</c>: measures the elements it will print, then pads each to the common width.</summary>
+    private interface IElementFormatter<T, TSelf>
+        where TSelf : IElementFormatter<T, TSelf>
+    {
+        /// <summary><c>_Formatter.width()</c>: the width every element is padded to (on the left).</summary>
+        int Width { get; }
+
+        /// <summary><c>_Formatter.__init__</c> over the (summarized) values the tensor prints.</summary>
+        static abstract TSelf Create(ReadOnlySpan<T> values, PrintOptions options);
+
+        /// <summary><c>_Formatter.format(value)</c>, appended to <paramref name="builder"/>.</summary>
+        void Append(StringBuilder builder, T value);
+    }
+
+    /// <summary>
+    /// <c>_Formatter</c> for an integer tensor: every element is <c>"{}".format(value)</c> (no decimal point, no notation
+    /// choice, print options other than the layout ones ignored), right-aligned to the longest.
+    /// </summary>
+    private sealed class Int64Formatter : IElementFormatter<long, Int64Formatter>
+    {
+        private Int64Formatter(int width) => Width = width;
+
+        /// <inheritdoc/>
+        public int Width { get; }
+
+        /// <inheritdoc/>
+        public static Int64Formatter Create(ReadOnlySpan<long> values, PrintOptions options)
+        {
+            int width = 1;
+            foreach (long v in values)
+            {
+                width = Math.Max(width, DecimalLength(v));
+            }
+
+            return new Int64Formatter(width);
+        }
+
+        /// <inheritdoc/>
+        public void Append(StringBuilder builder, long value)
+        {
+            int length = DecimalLength(value);
+            if (length < Width)
+            {
+                builder.Append(' ', Width - length);
+            }
+
+            builder.Append(value.ToString(CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>The length of Python's <c>str(value)</c>: the digits, and a minus sign if negative.</summary>
+        private static int DecimalLength(long value)
+        {
+            ulong magnitude = value < 0 ? (ulong)(-(value + 1)) + 1 : (ulong)value;
+            int length = value < 0 ? 2 : 1;
+            while (magnitude >= 10)
+            {
+                magnitude /= 10;
+                length++;
+            }
+
+            return length;
         }
     }
 }

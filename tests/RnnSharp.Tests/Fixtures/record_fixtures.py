@@ -902,6 +902,8 @@ def main():
     from record_course import record_course
     record_course()
     record_losses.record_losses()
+    from record_int64 import record_int64  # int64 tensors and Python's float repr
+    record_int64()
 
 
 if __name__ == "__main__":

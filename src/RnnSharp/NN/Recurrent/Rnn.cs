@@ -167,7 +167,8 @@ public sealed class Rnn : Module
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 2-D or 3-D, its last dimension is not <see cref="InputSize"/>, its sequence is
     /// empty, or <paramref name="h0"/> does not have the expected rank or shape. Messages are PyTorch's, e.g.
-    /// <c>input.size(-1) must be equal to input_size. Expected 4, got 3</c>.
+    /// <c>input.size(-1) must be equal to input_size. Expected 4, got 3</c>; or either is an int64 tensor
+    /// (<c>mat1 and mat2 must have the same dtype</c>).
     /// </exception>
     public RnnOutput Forward(Tensor input, Tensor? h0 = null)
     {
@@ -252,6 +253,17 @@ public sealed class Rnn : Module
             {
                 ThrowHelper.ThrowHiddenSize([shape.StateCount, batch, HiddenSize], [layersGot, batchGot, hiddenGot], nameof(h0));
             }
+        }
+
+        // PyTorch checks shapes first; the dtype fails in the first matrix product, before the empty-sequence check.
+        if (input.DType != DType.Float32)
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(input));
+        }
+
+        if (h0 is { DType: not DType.Float32 })
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(h0));
         }
 
         if (seqLen == 0)

@@ -95,7 +95,7 @@ public sealed class RnnCell : Module
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 1-D or 2-D or its last dimension is not <see cref="InputSize"/>, or
     /// <paramref name="hx"/> does not match it in rank, batch size or hidden size. Messages are PyTorch's, e.g.
-    /// <c>input has inconsistent input_size: got 3 expected 4</c>.
+    /// <c>input has inconsistent input_size: got 3 expected 4</c>; or either is an int64 tensor (<c>mat1 and mat2 must have the same dtype</c>).
     /// </exception>
     public Tensor Forward(Tensor input, Tensor? hx = null)
     {
@@ -128,6 +128,17 @@ public sealed class RnnCell : Module
             {
                 ThrowHelper.ThrowCellHiddenSize(HiddenSize, hx.Size(-1), nameof(hx));
             }
+        }
+
+        // PyTorch checks shapes first; the dtype fails in the first matrix product.
+        if (input.DType != DType.Float32)
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(input));
+        }
+
+        if (hx is { DType: not DType.Float32 })
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(hx));
         }
 
         Tensor result = Tensor.CreateOwned(batched ? [batch, HiddenSize] : [HiddenSize]);
