@@ -31,6 +31,8 @@ import warnings
 import numpy as np
 import torch
 
+import record_losses  # losses.json; it uses this module's helpers (imported here only for main())
+
 FORMAT_VERSION = 1
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -895,6 +897,7 @@ def main():
     record_hardening()
     from record_optim import record_optim  # a module of its own; it imports this one for the helpers
     record_optim()
+    record_losses.record_losses()
 
 
 if __name__ == "__main__":
