@@ -898,6 +898,8 @@ def main():
     from record_optim import record_optim  # a module of its own; it imports this one for the helpers
     record_optim()
     record_losses.record_losses()
+    from record_training import record_training  # linear.json, loss_modules.json, optim_steps.json
+    record_training()
 
 
 if __name__ == "__main__":
