@@ -22,7 +22,28 @@ internal static class PyFormat
         }
 
         // "E8" would pad; "R" gives the shortest round-trip digits, either as 0.xxx or as d.dddE+xx.
-        string r = value.ToString("R", CultureInfo.InvariantCulture);
+        return Layout(value.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Python's <c>repr(float)</c> of a double (a Python float): <c>-1.0</c>, <c>0.001</c>, <c>1e-08</c>.</summary>
+    public static string Repr(double value)
+    {
+        if (double.IsNaN(value))
+        {
+            return "nan";
+        }
+
+        if (double.IsInfinity(value))
+        {
+            return value > 0 ? "inf" : "-inf";
+        }
+
+        return Layout(value.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Python's layout of .NET's shortest round-trip text of a finite number.</summary>
+    private static string Layout(string r)
+    {
         bool negative = r.StartsWith('-');
         if (negative)
         {

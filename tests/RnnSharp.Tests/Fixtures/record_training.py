@@ -71,6 +71,18 @@ def linear_cases():
     cases.append({"name": "init_two_layers_seed77", "kind": "init_two", "seed": 77,
                   "first": rf.state_dict(a), "second": rf.state_dict(b)})
 
+    # The course's longseq Net (lab11_4): a user-defined module registering an RNN and a Linear.
+    class Net(nn.Module):
+        def __init__(self, input_dim, hidden_dim, layers):
+            super().__init__()
+            self.rnn = nn.RNN(input_dim, hidden_dim, num_layers=layers, batch_first=True)
+            self.fc = nn.Linear(hidden_dim, hidden_dim, bias=True)
+
+    torch.manual_seed(0)
+    net = Net(25, 25, 2)
+    cases.append({"name": "init_longseq_net_seed0", "kind": "init_net", "seed": 0, "state_dict": rf.state_dict(net),
+                  "repr": repr(net)})
+
     seed = 9000
     for name, fin, fout, bias, shape in LINEAR_FORWARD:
         seed += 1
@@ -120,14 +132,14 @@ def linear_cases():
         t = nn.init.kaiming_uniform_(torch.empty(shape), **kw)
         fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(t)
         cases.append({"name": "init_" + name, "kind": "kaiming", "seed": 500 + i, "shape": list(shape),
-                      "a": rf.f32(kw.get("a", 0)), "mode": kw.get("mode", "fan_in"),
+                      "a": repr(float(kw.get("a", 0))), "mode": kw.get("mode", "fan_in"),
                       "nonlinearity": kw.get("nonlinearity", "leaky_relu"), "fan_in": fan_in, "fan_out": fan_out,
                       "tensor": rf.tensor(t)})
     for i, (a, b) in enumerate([(0.0, 1.0), (-0.5, 0.5), (-3.0, 7.25), (1e-3, 1e-3)]):
         torch.manual_seed(600 + i)
         t = nn.init.uniform_(torch.empty(4, 5), a, b)
-        cases.append({"name": f"init_uniform_{i}", "kind": "uniform", "seed": 600 + i, "a": rf.f32(a),
-                      "b": rf.f32(b), "tensor": rf.tensor(t)})
+        cases.append({"name": f"init_uniform_{i}", "kind": "uniform", "seed": 600 + i, "a": repr(a),
+                      "b": repr(b), "tensor": rf.tensor(t)})
     gains = {nl: nn.init.calculate_gain(nl) for nl in ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu")}
     gains["leaky_relu_0.2"] = nn.init.calculate_gain("leaky_relu", 0.2)
     cases.append({"name": "init_gains", "kind": "gains", "gains": {k: repr(v) for k, v in gains.items()}})
