@@ -308,18 +308,30 @@ def optim_cases():
             params = model.parameters()
         else:
             params = [{"params": [model.weight]}, {"params": [model.bias], "lr": bias_lr}]
-        optimizer = getattr(torch.optim, kind)(params, foreach=False, **opts)
+        optimizer = getattr(torch.optim, kind)(params, **opts)
         initial = rf.state_dict(model)
+        # The same run in float64, from the same float32 values: how far torch's own float32 run strays.
+        model64 = nn.Linear(5, 3).double()
+        model64.load_state_dict({k: v.double() for k, v in model.state_dict().items()})
+        params64 = (model64.parameters() if bias_lr is None else
+                    [{"params": [model64.weight]}, {"params": [model64.bias], "lr": bias_lr}])
+        optimizer64 = getattr(torch.optim, kind)(params64, **opts)
+        target64 = target if loss_kind == "ce" else target.double()
         steps = []
         for step in range(OPTIM_STEPS):
             optimizer.zero_grad()
+            optimizer64.zero_grad()
             loss = loss_fn(model(x), target)
             loss.backward()
+            loss_fn(model64(x.double()), target64).backward()
             if drop_step == step:
                 model.bias.grad = None
+                model64.bias.grad = None
             grads = [None if p.grad is None else rf.tensor(p.grad) for p in model.parameters()]
             optimizer.step()
-            steps.append({"loss": rf.f32(loss.item()), "grads": grads, "params": rf.state_dict(model)})
+            optimizer64.step()
+            steps.append({"loss": rf.f32(loss.item()), "grads": grads, "params": rf.state_dict(model),
+                          "params_err": [rl.err(a, b) for a, b in zip(model.parameters(), model64.parameters())]})
         sd = optimizer.state_dict()
         state = {str(i): {k: (None if v is None else rf.tensor(v)) for k, v in s.items()} for i, s in sd["state"].items()}
         groups = [[[k, _py(v)] for k, v in g.items()] for g in sd["param_groups"]]
@@ -370,7 +382,7 @@ def record_training():
         "What losses.json lacks for the loss modules: the grad_fn names PyTorch gives their outputs, their reprs and "
         "their errors. Recorded by record_training.py."))
     rf.write("optim_steps.json", optim_cases(), notes=(
-        "torch.nn.Linear(5, 3) trained " + str(OPTIM_STEPS) + " steps by torch.optim.{SGD, Adam, AdamW} (foreach=False) "
+        "torch.nn.Linear(5, 3) trained " + str(OPTIM_STEPS) + " steps by torch.optim.{SGD, Adam, AdamW} (default foreach=None: 1.13 takes the single-tensor path on the CPU) "
         "with CrossEntropyLoss or MSELoss through real autograd: per step the loss, the gradients (null when dropped "
         "before the step) and the parameters after it; the final optimizer.state_dict() (param_groups values as "
         "Python reprs), the optimizer's repr, and the constructors' and load_state_dict's errors. Recorded by "
