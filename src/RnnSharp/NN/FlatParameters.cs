@@ -40,7 +40,7 @@ internal sealed class FlatParameters
     public void ResetUniform(int hiddenSize, Generator? generator)
     {
         double stdv = 1.0 / Math.Sqrt(hiddenSize);
-        (generator ?? Torch.DefaultGenerator).FillUniform(Storage, (float)-stdv, (float)stdv);
+        Init.FillUniform(Storage, -stdv, stdv, generator);
         Version.Bump();
     }
 }

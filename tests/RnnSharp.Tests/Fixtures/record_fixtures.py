@@ -904,6 +904,8 @@ def main():
     record_losses.record_losses()
     from record_int64 import record_int64  # int64 tensors and Python's float repr
     record_int64()
+    from record_training import record_training  # linear.json, loss_modules.json, optim_steps.json
+    record_training()
 
 
 if __name__ == "__main__":

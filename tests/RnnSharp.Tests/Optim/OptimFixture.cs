@@ -65,6 +65,9 @@ internal static class OptimFixture
         /// <summary>A hyper-parameter, as the double PyTorch held.</summary>
         public double Number(string option) => _options.GetProperty(option).GetDouble();
 
+        /// <summary>Whether the group has the option.</summary>
+        public bool Has(string option) => _options.TryGetProperty(option, out _);
+
         /// <summary>A boolean option.</summary>
         public bool Flag(string option) => _options.GetProperty(option).GetBoolean();
 

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RnnSharp.Optim;
+
+/// <summary>
+/// An optimizer's state in PyTorch's structure (what <c>optimizer.state_dict()</c> returns): <see cref="State"/> maps a
+/// parameter's index (counted across all groups) to its state — <c>step</c> (a 0-d float32 tensor), <c>exp_avg</c>,
+/// <c>exp_avg_sq</c>, <c>max_exp_avg_sq</c> for Adam and AdamW, <c>momentum_buffer</c> (or <see langword="null"/>) for
+/// SGD — and <see cref="ParamGroups"/> holds each group's options under PyTorch's keys (<c>lr</c>, <c>betas</c>, …,
+/// <c>foreach</c>, <c>capturable</c>) with <c>params</c>, the indices of its parameters.
+/// </summary>
+/// <remarks>
+/// Option values are <see cref="double"/>, <see cref="bool"/>, <see langword="null"/> (<c>foreach</c>), a
+/// <c>(double, double)</c> tuple (<c>betas</c>) and an <see cref="int"/> array (<c>params</c>). <see cref="Save"/> writes
+/// a safetensors file (tensors named <c>state.0.exp_avg</c>, the options and key order as JSON in its metadata) until
+/// RnnSharp writes PyTorch's <c>.pt</c> format; <see cref="Load"/> reads it back with every bit.
+/// </remarks>
+public sealed class OptimizerStateDict
+{
+    private const string StateKeysMetadata = "state";
+    private const string GroupsMetadata = "param_groups";
+
+    /// <summary>Creates a state dict. Equivalent to the dict <c>{'state': state, 'param_groups': param_groups}</c>.</summary>
+    /// <param name="state">Per parameter index, its state tensors by PyTorch's names.</param>
+    /// <param name="paramGroups">Per group, its options by PyTorch's names, including <c>params</c>.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public OptimizerStateDict(
+        IReadOnlyDictionary<int, IReadOnlyDictionary<string, Tensor?>> state, IReadOnlyList<IReadOnlyDictionary<string, object?>> paramGroups)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(paramGroups);
+        State = state;
+        ParamGroups = paramGroups;
+    }
+
+    /// <summary>The per-parameter state, keyed by the parameter's index across groups. Equivalent to <c>state_dict['state']</c>.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyDictionary<string, Tensor?>> State { get; }
+
+    /// <summary>Each group's options and <c>params</c> indices. Equivalent to <c>state_dict['param_groups']</c>.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, object?>> ParamGroups { get; }
+
+    /// <summary>
+    /// Writes the state dict to a safetensors file: each state tensor as <c>state.{index}.{name}</c>, and in the metadata
+    /// the state's key order (with <see langword="null"/> entries) and the groups as JSON.
+    /// </summary>
+    /// <param name="path">The file to write (replaced only once fully written).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public void Save(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var tensors = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        var keys = new JsonObject();
+        foreach (KeyValuePair<int, IReadOnlyDictionary<string, Tensor?>> entry in State)
+        {
+            var names = new JsonArray();
+            foreach (KeyValuePair<string, Tensor?> item in entry.Value)
+            {
+                names.Add((JsonNode?)JsonValue.Create(item.Key));
+                if (item.Value is { } t)
+                {
+                    tensors.Add($"state.{entry.Key.ToString(CultureInfo.InvariantCulture)}.{item.Key}", t);
+                }
+            }
+
+            keys.Add(entry.Key.ToString(CultureInfo.InvariantCulture), names);
+        }
+
+        var groups = new JsonArray();
+        foreach (IReadOnlyDictionary<string, object?> group in ParamGroups)
+        {
+            var g = new JsonObject();
+            foreach (KeyValuePair<string, object?> option in group)
+            {
+                g.Add(option.Key, option.Value switch
+                {
+                    null => null,
+                    bool b => JsonValue.Create(b),
+                    double d => JsonValue.Create(d),
+                    ValueTuple<double, double> betas => new JsonArray(betas.Item1, betas.Item2),
+                    int[] ids => new JsonArray(ids.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
+                    var other => JsonValue.Create(Convert.ToDouble(other, CultureInfo.InvariantCulture)),
+                });
+            }
+
+            groups.Add((JsonNode?)g);
+        }
+
+        SafeTensors.SaveFile(tensors, path, new Dictionary<string, string>
+        {
+            [StateKeysMetadata] = keys.ToJsonString(),
+            [GroupsMetadata] = groups.ToJsonString(),
+        });
+    }
+
+    /// <summary>Reads a state dict written by <see cref="Save"/>.</summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The state dict, ready for <see cref="Optimizer.LoadStateDict(OptimizerStateDict)"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ModelFileException">The file is not a safetensors file or lacks the optimizer's metadata.</exception>
+    public static OptimizerStateDict Load(string path)
+    {
+        TensorDictionary file = SafeTensors.LoadFile(path);
+        if (!file.Metadata.TryGetValue(StateKeysMetadata, out string? keysJson) | !file.Metadata.TryGetValue(GroupsMetadata, out string? groupsJson)
+            || keysJson is null || groupsJson is null)
+        {
+            throw new ModelFileException($"{path} holds no optimizer state: its metadata lacks \"{StateKeysMetadata}\" and \"{GroupsMetadata}\".");
+        }
+
+        var state = new SortedDictionary<int, IReadOnlyDictionary<string, Tensor?>>();
+        foreach (KeyValuePair<string, JsonNode?> entry in JsonNode.Parse(keysJson)!.AsObject())
+        {
+            var items = new OrderedDictionary<string, Tensor?>(StringComparer.Ordinal);
+            foreach (JsonNode? name in entry.Value!.AsArray())
+            {
+                string key = name!.GetValue<string>();
+                items.Add(key, file.TryGetValue($"state.{entry.Key}.{key}", out Tensor? t) ? t : null);
+            }
+
+            state.Add(int.Parse(entry.Key, CultureInfo.InvariantCulture), new System.Collections.ObjectModel.ReadOnlyDictionary<string, Tensor?>(items));
+        }
+
+        var groups = new List<IReadOnlyDictionary<string, object?>>();
+        foreach (JsonNode? node in JsonNode.Parse(groupsJson)!.AsArray())
+        {
+            var group = new OrderedDictionary<string, object?>(StringComparer.Ordinal);
+            foreach (KeyValuePair<string, JsonNode?> option in node!.AsObject())
+            {
+                group.Add(option.Key, option.Value switch
+                {
+                    null => null,
+                    JsonArray a when option.Key == "params" => a.Select(i => i!.GetValue<int>()).ToArray(),
+                    JsonArray a => (a[0]!.GetValue<double>(), a[1]!.GetValue<double>()),
+                    JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
+                    JsonValue v => v.GetValue<double>(),
+                    _ => null,
+                });
+            }
+
+            groups.Add(new System.Collections.ObjectModel.ReadOnlyDictionary<string, object?>(group));
+        }
+
+        return new OptimizerStateDict(state, groups);
+    }
+
+    /// <summary>The <c>params</c> indices of a group.</summary>
+    internal static int[] ParamIndices(IReadOnlyDictionary<string, object?> group) =>
+        group.TryGetValue("params", out object? ids) && ids is int[] array ? array : [];
+
+    /// <summary>
+    /// Python's repr of an option value as PyTorch prints it: <c>0.001</c>, <c>(0.9, 0.999)</c>, <c>False</c>,
+    /// <c>None</c>; options PyTorch defaults to the integer 0 print <c>0</c> when zero.
+    /// </summary>
+    internal static string PyRepr(string key, object? value) => value switch
+    {
+        null => "None",
+        bool b => PyFormat.Repr(b),
+        double d when d == 0 && key is "weight_decay" or "momentum" or "dampening" => "0",
+        double d => PyFormat.Repr(d),
+        ValueTuple<double, double> t => $"({PyFormat.Repr(t.Item1)}, {PyFormat.Repr(t.Item2)})",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
+    };
+}
