@@ -895,6 +895,8 @@ def main():
     record_hardening()
     from record_optim import record_optim  # a module of its own; it imports this one for the helpers
     record_optim()
+    from record_ops import record_ops  # tensor operations: forward, grad_fn names, gradients, errors
+    record_ops()
 
 
 if __name__ == "__main__":
