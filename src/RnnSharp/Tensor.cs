@@ -289,7 +289,12 @@ public partial class Tensor
     /// <returns>A view of this tensor.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="shape"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The shape does not fit the element count, or has more than one -1.</exception>
-    public Tensor Reshape(params int[] shape) => View(shape);
+    public Tensor Reshape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        int[] resolved = ShapeMath.InferView(shape, _numel, nameof(shape));
+        return ViewOfSelf(_offset, resolved, _numel).WithViewGrad(this, "ReshapeAliasBackward0");
+    }
 
     /// <summary>
     /// Returns the sub-tensor at <paramref name="index"/> along the first dimension, sharing storage. Equivalent
