@@ -60,13 +60,13 @@ public partial class Tensor
         switch (kind)
         {
             case UnaryKind.Tanh:
-                TensorPrimitives.Tanh(x, y);
+                InDouble(x, y, tanh: true);
                 break;
             case UnaryKind.Relu:
                 TensorPrimitives.Max(x, 0f, y);
                 break;
             case UnaryKind.Sigmoid:
-                TensorPrimitives.Sigmoid(x, y);
+                InDouble(x, y, tanh: false);
                 break;
             case UnaryKind.Exp:
                 TensorPrimitives.Exp(x, y);
@@ -77,5 +77,32 @@ public partial class Tensor
         }
 
         return MustRecord(this) ? result.SetGradFn(new UnaryBackward(kind, this, result)) : result;
+    }
+
+    /// <summary>
+    /// tanh or sigmoid computed in double (vectorised) and rounded once, so that the float result is the correctly
+    /// rounded value almost always, as ATen's 1-ulp Sleef kernels nearly always are: backward formulas such as
+    /// <c>1 − y²</c> amplify a last-bit difference in y near ±1 far beyond the gradient's own rounding.
+    /// </summary>
+    private static void InDouble(ReadOnlySpan<float> x, Span<float> y, bool tanh)
+    {
+        const int Chunk = 512;
+        Span<double> buffer = stackalloc double[Chunk];
+        for (int start = 0; start < x.Length; start += Chunk)
+        {
+            int n = Math.Min(Chunk, x.Length - start);
+            Span<double> d = buffer[..n];
+            TensorPrimitives.ConvertChecked<float, double>(x.Slice(start, n), d);
+            if (tanh)
+            {
+                TensorPrimitives.Tanh<double>(d, d);
+            }
+            else
+            {
+                TensorPrimitives.Sigmoid<double>(d, d);
+            }
+
+            TensorPrimitives.ConvertTruncating<double, float>(d, y.Slice(start, n));
+        }
     }
 }

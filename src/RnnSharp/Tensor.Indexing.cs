@@ -17,20 +17,22 @@ public partial class Tensor
     /// named are kept whole. A whole-dimension slice records nothing, as in PyTorch. An integer index alone
     /// (<c>x[1]</c>) reads an element instead: use <see cref="Select(int)"/> or <c>x[1, ..]</c> for a sub-tensor.
     /// </summary>
-    /// <param name="indices">One entry per leading dimension.</param>
+    /// <param name="first">The entry for dimension 0.</param>
+    /// <param name="rest">The entries for the following dimensions.</param>
     /// <returns>The indexed tensor: a view when it is a contiguous block (dimension 0), otherwise a copy.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="indices"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="rest"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">More entries than dimensions.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An integer index is out of bounds, or a slice step is not positive.</exception>
     [System.Runtime.CompilerServices.IndexerName("Element")]
-    public Tensor this[params TensorIndex[] indices]
+    public Tensor this[TensorIndex first, params TensorIndex[] rest]
     {
         get
         {
-            ArgumentNullException.ThrowIfNull(indices);
+            ArgumentNullException.ThrowIfNull(rest);
+            TensorIndex[] indices = [first, .. rest];
             if (indices.Length > _shape.Length)
             {
-                ThrowHelper.ThrowWrongIndexCount(indices.Length, _shape.Length, nameof(indices));
+                ThrowHelper.ThrowWrongIndexCount(indices.Length, _shape.Length, nameof(rest));
             }
 
             Tensor t = this;
@@ -43,7 +45,7 @@ public partial class Tensor
                     int i = entry.Start!.Value;
                     if (i < -size || i >= size)
                     {
-                        ThrowHelper.ThrowIndexOutOfBounds(i, dim, size, nameof(indices));
+                        ThrowHelper.ThrowIndexOutOfBounds(i, dim, size, nameof(rest));
                     }
 
                     t = t.Select(dim, i);

@@ -1,4 +1,5 @@
 using RnnSharp.Autograd;
+using RnnSharp.Kernels;
 
 namespace RnnSharp;
 
@@ -85,8 +86,9 @@ public partial class Tensor
 
     /// <summary>
     /// Returns the <paramref name="k"/> largest (or smallest) elements along <paramref name="dim"/>, sorted, and their
-    /// positions. Equivalent to <c>tensor.topk(k, dim, largest, sorted)</c> (values <c>TopkBackward0</c>). The result
-    /// is always sorted (largest first, or smallest first); PyTorch leaves the order unspecified for <c>sorted=False</c>.
+    /// positions. Equivalent to <c>tensor.topk(k, dim, largest, sorted)</c> (values <c>TopkBackward0</c>). Equal values
+    /// come in PyTorch's order (its CPU kernel's libstdc++ selection, repeated step for step). The result is always
+    /// sorted (largest first, or smallest first); PyTorch leaves the order unspecified for <c>sorted=False</c>.
     /// </summary>
     /// <param name="k">How many elements.</param>
     /// <param name="dim">The dimension; negative values count from the end.</param>
@@ -114,28 +116,22 @@ public partial class Tensor
         Tensor values = Empty(shape);
         Span<float> v = values.Writable;
         long[] indices = new long[values._numel];
-        int[] order = new int[size];
-        float[] row = new float[size];
+        var queue = new (float Value, int Index)[size];
         for (int o = 0; o < outer; o++)
         {
             for (int i = 0; i < inner; i++)
             {
                 for (int j = 0; j < size; j++)
                 {
-                    order[j] = j;
-                    row[j] = x[(((o * size) + j) * inner) + i];
+                    queue[j] = (x[(((o * size) + j) * inner) + i], j);
                 }
 
-                // Stable: ties keep their order of position.
-                Comparison<int> compare = largest
-                    ? (p, q) => Greater(row[q], row[p]) ? 1 : Greater(row[p], row[q]) ? -1 : p.CompareTo(q)
-                    : (p, q) => Greater(row[p], row[q]) ? 1 : Greater(row[q], row[p]) ? -1 : p.CompareTo(q);
-                Array.Sort(order, compare);
+                TopKSelect.Select(queue, k, largest);
                 for (int j = 0; j < k; j++)
                 {
                     int at = (((o * k) + j) * inner) + i;
-                    v[at] = row[order[j]];
-                    indices[at] = order[j];
+                    v[at] = queue[j].Value;
+                    indices[at] = queue[j].Index;
                 }
             }
         }

@@ -1,7 +1,7 @@
 namespace RnnSharp;
 
 /// <summary>
-/// One entry of a PyTorch-style index expression for <see cref="Tensor.this[TensorIndex[]]"/>: an integer (which
+/// One entry of a PyTorch-style index expression for <see cref="Tensor.this[TensorIndex, TensorIndex[]]"/>: an integer (which
 /// selects and removes the dimension, like Python's <c>x[:, -1]</c>) or a slice (which keeps it, like <c>x[:, 1:3]</c>
 /// or <c>x[::2]</c>). Converts implicitly from <see cref="int"/>, <see cref="System.Index"/> (<c>^1</c>) and
 /// <see cref="System.Range"/> (<c>..</c>, <c>1..3</c>), so that <c>x[.., ^1]</c> reads like <c>x[:, -1]</c>.

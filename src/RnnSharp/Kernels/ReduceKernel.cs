@@ -9,8 +9,9 @@ internal static class ReduceKernel
 {
     /// <summary>
     /// <c>destination[o, i] = Σ_k source[o, k, i]</c>. Rows (inner = 1) use <see cref="TensorPrimitives.Sum(ReadOnlySpan{float})"/>,
-    /// whose vector lanes keep partial sums as ATen's cascade does; otherwise whole inner rows are added one after
-    /// another. Does not allocate; <paramref name="destination"/> must not overlap <paramref name="source"/>.
+    /// whose vector lanes keep partial sums as ATen's cascade does; otherwise each output element accumulates in double
+    /// (adding float rows one after another loses ~size/2 ulps, more than ATen's cascade; double keeps the result
+    /// within one rounding). Rents one buffer; <paramref name="destination"/> must not overlap <paramref name="source"/>.
     /// </summary>
     public static void SumDim(ReadOnlySpan<float> source, int outer, int size, int inner, Span<float> destination)
     {
@@ -24,22 +25,29 @@ internal static class ReduceKernel
             return;
         }
 
+        double[] rented = System.Buffers.ArrayPool<double>.Shared.Rent(inner);
+        Span<double> sum = rented.AsSpan(0, inner);
         for (int o = 0; o < outer; o++)
         {
-            Span<float> row = destination.Slice(o * inner, inner);
-            if (size == 0)
+            sum.Clear();
+            ReadOnlySpan<float> block = source.Slice(o * size * inner, size * inner);
+            for (int k = 0; k < size; k++)
             {
-                row.Clear();
-                continue;
+                ReadOnlySpan<float> row = block.Slice(k * inner, inner);
+                for (int i = 0; i < row.Length; i++)
+                {
+                    sum[i] += row[i];
+                }
             }
 
-            ReadOnlySpan<float> block = source.Slice(o * size * inner, size * inner);
-            block[..inner].CopyTo(row);
-            for (int k = 1; k < size; k++)
+            Span<float> dst = destination.Slice(o * inner, inner);
+            for (int i = 0; i < dst.Length; i++)
             {
-                TensorPrimitives.Add(row, block.Slice(k * inner, inner), row);
+                dst[i] = (float)sum[i];
             }
         }
+
+        System.Buffers.ArrayPool<double>.Shared.Return(rented);
     }
 
     /// <summary>The oracle for <see cref="SumDim"/>: one double accumulator per output element, in index order.</summary>

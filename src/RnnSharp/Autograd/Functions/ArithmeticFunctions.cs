@@ -66,15 +66,18 @@ internal sealed class MulBackward : Node
     private SavedTensor _a;
     private SavedTensor _b;
 
-    /// <summary>Saves only what the wanted gradients need (b for a's gradient, a for b's).</summary>
-    public MulBackward(Tensor a, Tensor b)
+    /// <summary>
+    /// Saves only what the wanted gradients need (b for a's gradient, a for b's); <paramref name="aValue"/> is a's
+    /// value before an in-place multiplication overwrote it.
+    /// </summary>
+    public MulBackward(Tensor a, Tensor b, Tensor? aValue = null)
     {
         _aShape = a.Shape.ToArray();
         _bShape = b.Shape.ToArray();
         SetInputs(a, b);
         if (NeedsInputGrad(1))
         {
-            _a = new SavedTensor(a);
+            _a = new SavedTensor(aValue ?? a);
         }
 
         if (NeedsInputGrad(0))
@@ -113,14 +116,15 @@ internal sealed class DivBackward : Node
     private SavedTensor _a;
     private SavedTensor _b;
 
-    public DivBackward(Tensor a, Tensor b)
+    /// <summary><paramref name="aValue"/> is a's value before an in-place division overwrote it.</summary>
+    public DivBackward(Tensor a, Tensor b, Tensor? aValue = null)
     {
         _aShape = a.Shape.ToArray();
         _bShape = b.Shape.ToArray();
         SetInputs(a, b);
         if (NeedsInputGrad(1))
         {
-            _a = new SavedTensor(a);
+            _a = new SavedTensor(aValue ?? a);
         }
 
         _b = new SavedTensor(b);
@@ -194,4 +198,59 @@ internal sealed class ReciprocalMulBackward : Node
     }
 
     private protected override void ReleaseSaved() => _reciprocal = default;
+}
+
+/// <summary><c>ZeroBackward0</c> / <c>FillBackward2</c> of <c>zero_()</c> / <c>fill_(value)</c>: the overwritten tensor gets a zero gradient.</summary>
+internal sealed class OverwriteBackward : Node
+{
+    private readonly string _name;
+    private readonly int[] _shape;
+
+    public OverwriteBackward(string name, Tensor input)
+    {
+        _name = name;
+        _shape = input.Shape.ToArray();
+        SetInputs(input);
+    }
+
+    public override string Name => _name;
+
+    internal override Tensor?[] Backward(Tensor?[] gradOutputs) => [Tensor.Zeros(_shape)];
+}
+
+/// <summary><c>ClampBackward1</c>: the gradient where <c>min ≤ x ≤ max</c> held (x before clamping), zero elsewhere.</summary>
+internal sealed class ClampBackward : Node
+{
+    private readonly float _min;
+    private readonly float _max;
+    private SavedTensor _input;
+
+    public ClampBackward(Tensor input, Tensor inputValue, float min, float max)
+    {
+        _min = min;
+        _max = max;
+        _input = new SavedTensor(inputValue);
+        SetInputs(input);
+    }
+
+    public override string Name => "ClampBackward1";
+
+    internal override bool HasSavedTensors => true;
+
+    internal override Tensor?[] Backward(Tensor?[] gradOutputs)
+    {
+        Tensor x = _input.Unpack();
+        ReadOnlySpan<float> xs = x.AsReadOnlySpan();
+        ReadOnlySpan<float> g = gradOutputs[0]!.AsReadOnlySpan();
+        Tensor result = Tensor.Zeros(x.Shape.ToArray());
+        Span<float> r = result.AsSpan();
+        for (int i = 0; i < r.Length; i++)
+        {
+            r[i] = xs[i] >= _min && xs[i] <= _max ? g[i] : 0f;
+        }
+
+        return [result];
+    }
+
+    private protected override void ReleaseSaved() => _input = default;
 }
