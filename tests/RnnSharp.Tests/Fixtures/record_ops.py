@@ -355,9 +355,64 @@ def error_cases():
     return e
 
 
+def _error_text(fn):
+    try:
+        fn()
+    except Exception as ex:  # pylint: disable=broad-except
+        return {"type": type(ex).__name__, "message": str(ex).split("\n")[0]}
+    raise AssertionError("torch accepted it")
+
+
+def inplace_cases():
+    """Programs with in-place operations: the graph they record, and the errors torch raises."""
+    c = []
+    x0, y0 = randn((3, 4), 200), randn((4,), 201)
+
+    # z = x * 1; z.add_(y, alpha=2); z.mul_(3); z.sub_(1); z.div_(2)
+    x, y = x0.clone().requires_grad_(), y0.clone().requires_grad_()
+    z = x * 1
+    z.add_(y, alpha=2)
+    names = [type(z.grad_fn).__name__]
+    z.mul_(3)
+    names.append(type(z.grad_fn).__name__)
+    z.sub_(1)
+    z.div_(2)
+    names.append(type(z.grad_fn).__name__)
+    upstream = randn((3, 4), 202)
+    gx, gy = torch.autograd.grad(z, [x, y], upstream)
+    c.append({"name": "inplace_chain", "kind": "inplace", "inputs": [rf.tensor(x0), rf.tensor(y0)], "grad_fns": names,
+              "output": rf.tensor(z), "upstream": rf.tensor(upstream), "grads": [rf.tensor(gx), rf.tensor(gy)]})
+
+    # Modifying a tensor that the graph saved (sigmoid saves its output), then backward.
+    def saved_modified():
+        x = x0.clone().requires_grad_()
+        s = x.sigmoid()
+        s.mul_(2)
+        s.sum().backward()
+    c.append({"name": "inplace_saved_output_modified", "kind": "inplace", "error": _error_text(saved_modified)})
+
+    def leaf_modified():
+        x = x0.clone().requires_grad_()
+        x.add_(1)
+    c.append({"name": "inplace_leaf_requires_grad", "kind": "inplace", "error": _error_text(leaf_modified)})
+
+    def broadcast_into_smaller():
+        torch.zeros(3).add_(torch.zeros(2, 3))
+    c.append({"name": "inplace_broadcast_shape", "kind": "inplace", "error": _error_text(broadcast_into_smaller)})
+
+    # Under no_grad a leaf that requires grad may be modified (what optimizers do).
+    x = x0.clone().requires_grad_()
+    with torch.no_grad():
+        x.mul_(0.5).add_(y0, alpha=-0.1).clamp_(-1.0, 0.5)
+    c.append({"name": "inplace_no_grad_update", "kind": "inplace", "inputs": [rf.tensor(x0), rf.tensor(y0)],
+              "output": rf.tensor(x)})
+    return c
+
+
 def record_ops():
     torch.set_num_threads(1)
     cases = op_cases()
+    cases.extend(inplace_cases())
     for err in error_cases():
         err["kind"] = "error"
         cases.append(err)

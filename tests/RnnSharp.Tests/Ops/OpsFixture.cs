@@ -10,7 +10,11 @@ internal static class OpsFixture
 
     public static TheoryData<string> OpCases() => Fixture.Names(File, c => !c.TryGetProperty("kind", out _));
 
-    public static TheoryData<string> ErrorCases() => Fixture.Names(File, c => c.TryGetProperty("kind", out _));
+    public static TheoryData<string> InPlaceCases() => Fixture.Names(File, c => Kind(c) == "inplace");
+
+    public static TheoryData<string> ErrorCases() => Fixture.Names(File, c => Kind(c) == "error");
+
+    private static string? Kind(JsonElement c) => c.TryGetProperty("kind", out JsonElement k) ? k.GetString() : null;
 
     /// <summary>An int64 tensor written as {"shape", "data"} with integer data.</summary>
     public static Tensor ReadInt64(JsonElement e) => Tensor.FromInt64(
