@@ -16,8 +16,7 @@ public partial class Tensor
     {
         if (_numel == 0)
         {
-            throw new InvalidOperationException(
-                "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
+            ThrowHelper.ThrowReduceEmpty("max");
         }
 
         ReadOnlySpan<float> x = AsReadOnlySpan();
@@ -61,12 +60,12 @@ public partial class Tensor
 
     /// <summary>Returns the position of the largest element in the flattened tensor. Equivalent to <c>tensor.argmax()</c>.</summary>
     /// <returns>A 0-d int64 tensor.</returns>
-    /// <exception cref="ArgumentException">The tensor is empty (PyTorch: <c>argmax(): Expected reduction dim to be specified for input.numel() == 0.</c>).</exception>
+    /// <exception cref="InvalidOperationException">The tensor is empty (PyTorch: <c>argmax(): Expected reduction dim to be specified for input.numel() == 0.</c>).</exception>
     public Tensor Argmax()
     {
         if (_numel == 0)
         {
-            ThrowHelper.ThrowReduceEmpty("argmax", "dim");
+            ThrowHelper.ThrowReduceEmpty("argmax");
         }
 
         return FromInt64([ArgMaxRow(AsReadOnlySpan(), 0, _numel, 1)], []);

@@ -100,12 +100,11 @@ internal static partial class ThrowHelper
         throw new ArgumentOutOfRangeException(paramName, "index out of range in self");
 
     [DoesNotReturn]
-    public static void ThrowReduceEmpty(string op, string paramName) =>
-        throw new ArgumentException(
+    public static void ThrowReduceEmpty(string op) =>
+        throw new InvalidOperationException(
             op == "max"
                 ? "max(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument."
-                : Str($"{op}(): Expected reduction dim to be specified for input.numel() == 0."),
-            paramName);
+                : Str($"{op}(): Expected reduction dim to be specified for input.numel() == 0."));
 
     [DoesNotReturn]
     public static void ThrowReduceEmptyDim(string op, int dim, string paramName) =>
