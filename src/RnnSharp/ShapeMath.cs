@@ -91,4 +91,27 @@ internal static class ShapeMath
     /// <summary>Formats a shape as a Python tuple, as PyTorch prints <c>tuple(t.shape)</c>: <c>(2, 0)</c>, <c>(5,)</c>.</summary>
     public static string FormatTuple(ReadOnlySpan<int> shape) =>
         shape.Length == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape.ToArray()) + ")";
+
+    /// <summary>A shape seen as <c>(outer, size, inner)</c> around dimension <paramref name="dim"/> (a 0-d shape is <c>(1, 1, 1)</c>).</summary>
+    public static (int Outer, int Size, int Inner) Split(ReadOnlySpan<int> shape, int dim)
+    {
+        if (shape.Length == 0)
+        {
+            return (1, 1, 1);
+        }
+
+        int outer = 1;
+        for (int d = 0; d < dim; d++)
+        {
+            outer *= shape[d];
+        }
+
+        int inner = 1;
+        for (int d = dim + 1; d < shape.Length; d++)
+        {
+            inner *= shape[d];
+        }
+
+        return (outer, shape[dim], inner);
+    }
 }

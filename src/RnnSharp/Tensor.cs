@@ -270,7 +270,7 @@ public partial class Tensor
 
     /// <summary>
     /// Returns a tensor with the same elements and a new shape, sharing this tensor's storage. Equivalent to
-    /// <c>tensor.view(*shape)</c> (and to <c>reshape</c>, since RnnSharp tensors are always contiguous). One
+    /// <c>tensor.view(*shape)</c> (<c>ViewBackward0</c>). One
     /// dimension may be -1: it is inferred from the others.
     /// </summary>
     /// <param name="shape">The new shape; its product must equal <see cref="NumElements"/>.</param>
@@ -284,12 +284,21 @@ public partial class Tensor
         return ViewOfSelf(_offset, resolved, _numel).WithViewGrad(this, "ViewBackward0");
     }
 
-    /// <summary>Same as <see cref="View(int[])"/>: returns a view with a new shape. Equivalent to <c>tensor.reshape(*shape)</c>.</summary>
+    /// <summary>
+    /// Returns a view with a new shape, sharing storage. Equivalent to <c>tensor.reshape(*shape)</c>: RnnSharp tensors are
+    /// always contiguous, so it always returns a view and records <c>ReshapeAliasBackward0</c>, what PyTorch 1.13 records
+    /// for a contiguous input (PyTorch copies a non-contiguous one and records <c>UnsafeViewBackward0</c>).
+    /// </summary>
     /// <param name="shape">The new shape; its product must equal <see cref="NumElements"/>. One dimension may be -1.</param>
     /// <returns>A view of this tensor.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="shape"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">The shape does not fit the element count, or has more than one -1.</exception>
-    public Tensor Reshape(params int[] shape) => View(shape);
+    public Tensor Reshape(params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        int[] resolved = ShapeMath.InferView(shape, _numel, nameof(shape));
+        return ViewOfSelf(_offset, resolved, _numel).WithViewGrad(this, "ReshapeAliasBackward0");
+    }
 
     /// <summary>
     /// Returns the sub-tensor at <paramref name="index"/> along the first dimension, sharing storage. Equivalent

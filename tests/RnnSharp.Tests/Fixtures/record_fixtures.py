@@ -906,6 +906,8 @@ def main():
     record_int64()
     from record_training import record_training  # linear.json, loss_modules.json, optim_steps.json
     record_training()
+    from record_ops import record_ops  # tensor operations: forward, grad_fn names, gradients, errors
+    record_ops()
 
 
 if __name__ == "__main__":
