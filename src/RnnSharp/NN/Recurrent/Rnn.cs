@@ -422,14 +422,14 @@ public sealed partial class Rnn : Module
                 layerInput = destination;
             }
 
-            ReadOnlySpan<float> top = tape is null ? outputT.AsSpan(0, rows * width) : tape.Hidden(NumLayers - 1).Span;
             if (transpose)
             {
+                ReadOnlySpan<float> top = tape is null ? outputT.AsSpan(0, rows * width) : tape.Hidden(NumLayers - 1).Span;
                 SwapFirstTwoDims(top, output.Span, seqLen, batch, width);
             }
             else if (tape is not null)
             {
-                top.CopyTo(output.Span);
+                tape.Hidden(NumLayers - 1).Span.CopyTo(output.Span);
             }
         }
         finally
