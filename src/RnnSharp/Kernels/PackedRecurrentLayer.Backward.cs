@@ -37,7 +37,11 @@ internal sealed partial class PackedRecurrentLayer
         Span<float> packedRows = workspace[weightIh.Length..];
 
         // dz_t · W_hh = dz_t · (W_hhᵀ)ᵀ: pack W_hhᵀ, which is W_hh's rows copied as they are.
-        PackedGemm.PackTransposedRows(saved.WeightHh, hidden, hidden, hidden, hidden, 0, weightHh);
+        if (seqLen > 1 || !gradients.H0.IsEmpty)
+        {
+            PackedGemm.PackTransposedRows(saved.WeightHh, hidden, hidden, hidden, hidden, 0, weightHh);
+        }
+
         RecurrentLayerBackward.FinalStateGradient(saved, dh);
         for (int i = 0; i < seqLen; i++)
         {
