@@ -88,4 +88,138 @@ public sealed class RnnBackwardTests
 
         return max;
     }
+
+    [Fact]
+    public void Backward_TwoCalls_AccumulateGradients()
+    {
+        var rnn = new Rnn(3, 5, numLayers: 2, generator: new Generator(1));
+        Tensor input = Torch.Rand([4, 2, 3], new Generator(2)).RequiresGrad_();
+        Tensor g = Torch.Rand([4, 2, 5], new Generator(3));
+        rnn.Forward(input).Output.Backward(g);
+        float[] once = rnn.GetParameter("weight_hh_l0").Grad!.ToArray();
+        float[] inputOnce = input.Grad!.ToArray();
+
+        rnn.Forward(input).Output.Backward(g);
+
+        rnn.GetParameter("weight_hh_l0").Grad!.ToArray().Should().Equal(once.Select(v => v + v));
+        input.Grad!.ToArray().Should().Equal(inputOnce.Select(v => v + v));
+    }
+
+    [Fact]
+    public void Backward_TwiceWithoutRetainGraph_ThrowsPyTorchsMessage()
+    {
+        var rnn = new Rnn(3, 4, generator: new Generator(1));
+        var (output, hN) = rnn.Forward(Torch.Rand([5, 2, 3], new Generator(2)));
+        output.Backward(Tensor.Ones(5, 2, 4));
+
+        var again = () => hN.Backward(Tensor.Ones(1, 2, 4));
+
+        again.Should().Throw<InvalidOperationException>().WithMessage(
+            "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). *");
+    }
+
+    [Fact]
+    public void Backward_TwiceWithRetainGraph_GivesTheSameGradientsAgain()
+    {
+        var rnn = new Rnn(3, 4, numLayers: 2, bidirectional: true, dropout: 0.5f, generator: new Generator(1));
+        var (output, _) = rnn.Forward(Torch.Rand([5, 2, 3], new Generator(2)));
+        output.Backward(Tensor.Ones(5, 2, 8), retainGraph: true);
+        float[] first = rnn.GetParameter("weight_ih_l0").Grad!.ToArray();
+        rnn.ZeroGrad();
+
+        output.Backward(Tensor.Ones(5, 2, 8));
+
+        rnn.GetParameter("weight_ih_l0").Grad!.ToArray().Should().Equal(first);
+    }
+
+    [Fact]
+    public void Backward_ParameterModifiedInPlaceAfterForward_ThrowsPyTorchsInPlaceMessage()
+    {
+        var rnn = new Rnn(3, 4, generator: new Generator(1));
+        var (output, _) = rnn.Forward(Torch.Rand([5, 2, 3], new Generator(2)));
+        using (Torch.NoGrad())
+        {
+            rnn.GetParameter("weight_hh_l0").AsSpan()[0] += 1;
+        }
+
+        var act = () => output.Backward(Tensor.Ones(5, 2, 4));
+
+        // PyTorch 1.13: "... [torch.FloatTensor [4, 4]], which is output 0 of AsStridedBackward0, is at version 3; ..."
+        // (its flattened weights are views); RnnSharp's parameters are leaves, and its version counts differ.
+        act.Should().Throw<InvalidOperationException>().WithMessage(
+            "one of the variables needed for gradient computation has been modified by an inplace operation: " +
+            "[torch.FloatTensor [4, 4]]* is at version *; expected version * instead. Hint: enable anomaly detection*");
+    }
+
+    [Fact]
+    public void Forward_UnderNoGrad_RecordsNothingAndGivesTheRecordingForwardsBits()
+    {
+        var rnn = new Rnn(5, 33, numLayers: 2, batchFirst: true, bidirectional: true, generator: new Generator(1));
+        Tensor input = Torch.Rand([3, 4, 5], new Generator(2)).RequiresGrad_();
+        Tensor h0 = Torch.Rand([4, 3, 33], new Generator(3));
+
+        var recorded = rnn.Forward(input, h0);
+        RnnOutput plain;
+        using (Torch.NoGrad())
+        {
+            plain = rnn.Forward(input, h0);
+        }
+
+        plain.Output.GradFn.Should().BeNull();
+        plain.HN.GradFn.Should().BeNull();
+        recorded.Output.GradFn.Should().NotBeNull();
+        TensorAssert.BitEqual(recorded.Output, plain.Output);
+        TensorAssert.BitEqual(recorded.HN, plain.HN);
+    }
+
+    [Fact]
+    public void Forward_NothingRequiresGrad_RecordsNothing()
+    {
+        var rnn = new Rnn(3, 4, generator: new Generator(1));
+        foreach (Parameter p in rnn.Parameters())
+        {
+            p.RequiresGrad = false;
+        }
+
+        var (output, hN) = rnn.Forward(Torch.Rand([5, 2, 3], new Generator(2)));
+
+        output.GradFn.Should().BeNull();
+        hN.GradFn.Should().BeNull();
+    }
+
+    [Fact]
+    public void Backward_OnlyHN_EqualsBackwardOfBothWithZeroOutputGradient()
+    {
+        var rnn = new Rnn(4, 9, numLayers: 2, bidirectional: true, generator: new Generator(1));
+        Tensor input = Torch.Rand([6, 3, 4], new Generator(2));
+        Tensor g = Torch.Rand([4, 3, 9], new Generator(3));
+        rnn.Forward(input).HN.Backward(g);
+        var expected = rnn.Parameters().Select(p => p.Grad!.ToArray()).ToList();
+        rnn.ZeroGrad();
+
+        var (output, hN) = rnn.Forward(input);
+        Torch.Autograd.Backward([output, hN], [Tensor.Zeros(6, 3, 18), g]);
+
+        rnn.Parameters().Select(p => p.Grad!.ToArray()).Should().BeEquivalentTo(expected, o => o.WithStrictOrdering());
+    }
+
+    [Fact]
+    public void Backward_FrozenFirstLayer_GivesNoGradientThereAndTheSameAbove()
+    {
+        var rnn = new Rnn(4, 9, numLayers: 2, generator: new Generator(1));
+        Tensor input = Torch.Rand([6, 3, 4], new Generator(2));
+        Tensor g = Torch.Rand([6, 3, 9], new Generator(3));
+        rnn.Forward(input).Output.Backward(g);
+        float[] expected = rnn.GetParameter("weight_ih_l1").Grad!.ToArray();
+        rnn.ZeroGrad();
+        foreach (var (name, p) in rnn.NamedParameters())
+        {
+            p.RequiresGrad = !name.EndsWith("_l0", StringComparison.Ordinal);
+        }
+
+        rnn.Forward(input).Output.Backward(g);
+
+        rnn.GetParameter("weight_ih_l0").Grad.Should().BeNull();
+        rnn.GetParameter("weight_ih_l1").Grad!.ToArray().Should().Equal(expected);
+    }
 }
