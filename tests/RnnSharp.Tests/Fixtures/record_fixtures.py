@@ -895,6 +895,8 @@ def main():
     record_hardening()
     from record_optim import record_optim  # a module of its own; it imports this one for the helpers
     record_optim()
+    from record_rnn_grad import record_rnn_grad  # likewise
+    record_rnn_grad()
 
 
 if __name__ == "__main__":

@@ -164,7 +164,13 @@ public sealed partial class Rnn : Module
     /// The initial hidden state of every layer and direction: <c>(D·num_layers, N, H_out)</c>, or
     /// <c>(D·num_layers, H_out)</c> for unbatched input. Zeros when <see langword="null"/>.
     /// </param>
-    /// <returns>The output at every time step and the final hidden state; see <see cref="RnnOutput"/> for their shapes.</returns>
+    /// <returns>
+    /// The output at every time step and the final hidden state; see <see cref="RnnOutput"/> for their shapes. When grad
+    /// mode is on and the input, <paramref name="h0"/> or a parameter requires grad (parameters do by default), both are
+    /// outputs of one recorded backward-through-time node, so that <see cref="Tensor.Backward"/> on anything computed
+    /// from either gives the gradients of the input, <paramref name="h0"/> and every parameter. Under
+    /// <see cref="Torch.NoGrad"/> nothing is recorded and nothing is kept.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 2-D or 3-D, its last dimension is not <see cref="InputSize"/>, its sequence is

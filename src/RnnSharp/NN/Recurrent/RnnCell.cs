@@ -91,7 +91,10 @@ public sealed class RnnCell : Module
     /// <summary>Computes one step. Equivalent to <c>h1 = cell(input, hx)</c>.</summary>
     /// <param name="input">The input: <c>(N, H_in)</c>, or <c>(H_in)</c> for a single unbatched sample.</param>
     /// <param name="hx">The hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input. Zeros when <see langword="null"/>.</param>
-    /// <returns>The next hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input.</returns>
+    /// <returns>
+    /// The next hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input; differentiable with respect to
+    /// the input, <paramref name="hx"/> and the parameters when grad mode is on and one of them requires grad.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 1-D or 2-D or its last dimension is not <see cref="InputSize"/>, or
