@@ -7,17 +7,7 @@ namespace RnnSharp.Tests;
 /// <summary>RnnCell's backward reproduces torch.nn.RNNCell's gradients and grad_fn names (the cell_* cases of rnn_grad.json).</summary>
 public sealed class RnnCellBackwardTests
 {
-    public static TheoryData<string, string> CasesByKernel()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (string name in Fixture.Names("rnn_grad.json", c => c.TryGetProperty("grad_fn", out _)))
-        {
-            data.Add(name, nameof(RecurrentKernel.Reference));
-            data.Add(name, nameof(RecurrentKernel.Packed));
-        }
-
-        return data;
-    }
+    public static TheoryData<string, string> CasesByKernel() => RnnBackwardTests.ByKernel(c => c.TryGetProperty("grad_fn", out _));
 
     [Theory]
     [MemberData(nameof(CasesByKernel))]

@@ -101,20 +101,9 @@ def _cell_run(isz, hsz, bias, nonlinearity, seed, unbatched, with_hx, dtype):
 def record_rnn_grad():
     torch.set_num_threads(1)
     cases = []
-    seed = 500
     # The grid of record_forward(): every switch of torch.nn.RNN, small sizes.
-    for num_layers in (1, 2, 3):
-        for nonlinearity in ("tanh", "relu"):
-            for bias in (True, False):
-                for batch_first in (False, True):
-                    for bidirectional in (False, True):
-                        for mode in ("batched", "batched_h0", "unbatched", "unbatched_h0"):
-                            cfg = rf.rnn_config(3, 4, num_layers, nonlinearity, bias, batch_first, 0.0, bidirectional)
-                            name = (f"grid_l{num_layers}_{nonlinearity}_{'bias' if bias else 'nobias'}"
-                                    f"_{'bf' if batch_first else 'sf'}_{'bi' if bidirectional else 'uni'}_{mode}")
-                            seed += 1
-                            cases.append(rnn_case(name, cfg, 5, 2, seed,
-                                                  unbatched=mode.startswith("unbatched"), with_h0=mode.endswith("h0")))
+    for seed, name, cfg, mode in rf.rnn_grid(500):
+        cases.append(rnn_case(name, cfg, 5, 2, seed, unbatched=mode.startswith("unbatched"), with_h0=mode.endswith("h0")))
     # Edges, sizes around the packed kernels' 32-wide panels, longer sequences, saturation.
     cases.append(rnn_case("edge_L1_N1_H1", rf.rnn_config(1, 1), 1, 1, 7, with_h0=True))
     cases.append(rnn_case("edge_L1_unbatched_bidir", rf.rnn_config(3, 2, bidirectional=True), 1, 1, 9, unbatched=True, with_h0=True))
