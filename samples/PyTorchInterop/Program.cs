@@ -21,8 +21,13 @@ rnn.LoadStateDict(Torch.Load(Path.Combine(AppContext.BaseDirectory, "rnn.pt")));
 rnn.Eval();
 
 Tensor x = Torch.Tensor([[[0.1f, 0.2f, 0.3f], [0.4f, 0.5f, 0.6f]], [[-0.1f, 0.0f, 0.1f], [1.0f, -1.0f, 0.5f]]]);
-var (output, hN) = rnn.Forward(x);
-Console.WriteLine(output);
-Console.WriteLine(hN);
+
+// Inference, as Python's `with torch.no_grad():` — no graph is recorded, so the outputs print without grad_fn.
+using (Torch.NoGrad())
+{
+    var (output, hN) = rnn.Forward(x);
+    Console.WriteLine(output);
+    Console.WriteLine(hN);
+}
 
 // To hand the weights on without pickle at all: SafeTensors.SaveFile(rnn.StateDict(), "rnn.safetensors").

@@ -48,6 +48,14 @@ public class RnnForwardBenchmarks
             Kernel = RecurrentKernel.Reference,
         };
         _reference.Eval();
+
+        // Inference, as under torch.no_grad(): parameters that do not require grad make every call record nothing
+        // (and let the into-caller-tensors form run), on whichever thread BenchmarkDotNet calls from.
+        foreach (Parameter p in _rnn.Parameters().Concat(_reference.Parameters()))
+        {
+            p.RequiresGrad = false;
+        }
+
         _input = RnnSharp.Torch.Rand([c.SeqLen, c.Batch, c.InputSize], new Generator(7));
         _input.AsSpan().ToArray(); // touch
         var shapes = _rnn.Forward(_input);

@@ -24,6 +24,7 @@ public sealed class ConcurrencyTests
 
         Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, thread =>
         {
+            using IDisposable noGrad = Torch.NoGrad(); // the into-caller-tensors form refuses to record a graph
             for (int call = 0; call < CallsPerThread; call++)
             {
                 int i = ((thread * 7) + call) % Inputs;

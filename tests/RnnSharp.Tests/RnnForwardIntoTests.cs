@@ -22,7 +22,10 @@ public sealed class RnnForwardIntoTests
         var output = Tensor.Full(expected.Output.Shape.ToArray(), float.NaN);
         var hN = Tensor.Full(expected.HN.Shape.ToArray(), float.NaN);
 
-        rnn.Forward(input, h0, output, hN);
+        using (Torch.NoGrad())
+        {
+            rnn.Forward(input, h0, output, hN);
+        }
 
         TensorAssert.BitEqual(output, expected.Output);
         TensorAssert.BitEqual(hN, expected.HN);
@@ -41,6 +44,7 @@ public sealed class RnnForwardIntoTests
         var shapes = rnn.Forward(input);
         var output = Tensor.Zeros(shapes.Output.Shape.ToArray());
         var hN = Tensor.Zeros(shapes.HN.Shape.ToArray());
+        using IDisposable noGrad = Torch.NoGrad(); // inference: the parameters require grad, so outside NoGrad it would refuse
         for (int i = 0; i < 5; i++)
         {
             rnn.Forward(input, null, output, hN);
@@ -53,6 +57,64 @@ public sealed class RnnForwardIntoTests
         }
 
         (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+    }
+
+    [Theory]
+    [InlineData(4, 2, 1, false)]
+    [InlineData(16, 40, 2, true)]
+    public void Forward_NoGradOnceWarm_RecordsNothingAndAllocatesOnlyTheResults(int inputSize, int hiddenSize, int layers, bool bidirectional)
+    {
+        var rnn = new Rnn(inputSize, hiddenSize, layers, bidirectional: bidirectional, generator: new Generator(1));
+        Tensor input = Torch.Rand([8, 40, inputSize], new Generator(2));
+        using IDisposable noGrad = Torch.NoGrad();
+        var (output, hN) = rnn.Forward(input);
+        long warm = MeasureAllocations(() => rnn.Forward(input));
+
+        long again = MeasureAllocations(() => rnn.Forward(input));
+
+        output.GradFn.Should().BeNull();
+        hN.GradFn.Should().BeNull();
+        output.RequiresGrad.Should().BeFalse();
+        again.Should().Be(warm, "a forward under NoGrad allocates its two result tensors and nothing for a graph");
+        again.Should().BeLessThan(2 * (output.NumElements + hN.NumElements) * sizeof(float) + 2048);
+    }
+
+    [Fact]
+    public void Forward_IntoCallerTensorsWhenParametersRequireGrad_ThrowsWithPyTorchsOutMessage()
+    {
+        var rnn = new Rnn(4, 3, nonlinearity: Nonlinearity.Relu);
+
+        var act = () => rnn.Forward(Tensor.Zeros(5, 4), null, Tensor.Zeros(5, 3), Tensor.Zeros(1, 3));
+
+        act.Should().Throw<InvalidOperationException>()
+            .WithMessage("rnn_relu(): functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.");
+    }
+
+    [Fact]
+    public void Forward_IntoCallerTensorsWhenOnlyInputRequiresGrad_Throws()
+    {
+        var rnn = new Rnn(4, 3);
+        foreach (Parameter p in rnn.Parameters())
+        {
+            p.RequiresGrad = false;
+        }
+
+        using (Torch.NoGrad())
+        {
+            rnn.Forward(Tensor.Zeros(5, 4).RequiresGrad_(), null, Tensor.Zeros(5, 3), Tensor.Zeros(1, 3)); // NoGrad: fine
+        }
+
+        rnn.Forward(Tensor.Zeros(5, 4), null, Tensor.Zeros(5, 3), Tensor.Zeros(1, 3)); // nothing requires grad: fine
+        var act = () => rnn.Forward(Tensor.Zeros(5, 4).RequiresGrad_(), null, Tensor.Zeros(5, 3), Tensor.Zeros(1, 3));
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("rnn_tanh(): functions with out=*");
+    }
+
+    private static long MeasureAllocations(Action action)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     [Fact]
@@ -86,7 +148,13 @@ public sealed class RnnForwardIntoTests
         var buffer = Tensor.Zeros(5, 3);
 
         var act = () => rnn.Forward(buffer, null, buffer.View(5, 3), Tensor.Zeros(1, 3));
-        var ok = () => rnn.Forward(buffer.Clone(), null, buffer.View(5, 3), Tensor.Zeros(1, 3));
+        var ok = () =>
+        {
+            using (Torch.NoGrad())
+            {
+                rnn.Forward(buffer.Clone(), null, buffer.View(5, 3), Tensor.Zeros(1, 3));
+            }
+        };
 
         act.Should().Throw<ArgumentException>()
             .WithMessage("unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location*")

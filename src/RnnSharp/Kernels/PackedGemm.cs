@@ -83,10 +83,45 @@ internal static class PackedGemm
     }
 
     /// <summary>
+    /// Packs <paramref name="rows"/> rows of a matrix stored <c>(k, n)</c> — i.e. <c>W = sourceᵀ</c>, for products
+    /// <c>A · source</c> — into rows <c>[kOffset, kOffset + rows)</c> of the packed <c>(n, k)</c> layout:
+    /// <c>packed[(p·k + kOffset + r)·32 + j] = source[r·ld + 32p + j]</c>. Each source row is copied in runs of 32, so
+    /// this is a cheap copy, not a transpose. Padding columns past <paramref name="n"/> are zeroed. Backward passes use
+    /// it for <c>dZ · W</c> (pack <c>W</c> itself) and <c>dZᵀ · X</c> (pack the rows of <c>X</c>).
+    /// </summary>
+    public static void PackTransposedRows(ReadOnlySpan<float> source, int ld, int rows, int n, int k, int kOffset, Span<float> packed)
+    {
+        int panels = Panels(n);
+        for (int p = 0; p < panels; p++)
+        {
+            int column = p * PanelWidth;
+            int width = Math.Min(PanelWidth, n - column);
+            Span<float> panel = packed.Slice(((p * k) + kOffset) * PanelWidth, rows * PanelWidth);
+            for (int r = 0; r < rows; r++)
+            {
+                Span<float> group = panel.Slice(r * PanelWidth, PanelWidth);
+                source.Slice((r * ld) + column, width).CopyTo(group);
+                group[width..].Clear();
+            }
+        }
+    }
+
+    /// <summary>Zeroes rows <c>[kOffset, kOffset + rows)</c> of the packed <c>(n, k)</c> layout (a zero block of <c>Wᵀ</c>).</summary>
+    public static void ClearRows(int rows, int n, int k, int kOffset, Span<float> packed)
+    {
+        for (int p = 0; p < Panels(n); p++)
+        {
+            packed.Slice(((p * k) + kOffset) * PanelWidth, rows * PanelWidth).Clear();
+        }
+    }
+
+    /// <summary>
     /// For <c>i &lt; m</c> and the columns of panels <c>[panelStart, panelEnd)</c> (clipped to <c>n</c>):
     /// <c>c[i·ldc + j] = (Σ_kk a[i·lda + kk] · W[j, kk] + bias[j]) + addend[i·ldAddend + j]</c>.
     /// <paramref name="bias"/> (length ≥ n) and <paramref name="addend"/> may be empty for none. <paramref name="c"/>
-    /// must not overlap <paramref name="a"/>. Allocates nothing.
+    /// must not overlap <paramref name="a"/>; <paramref name="addend"/> may be <paramref name="c"/> itself (same start
+    /// and stride: each element is read before the same element is written), which accumulates, <c>C += A · Wᵀ</c>.
+    /// Allocates nothing.
     /// </summary>
     public static void Multiply(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,

@@ -10,7 +10,7 @@ namespace RnnSharp.Kernels;
 /// <see cref="HelperTeam"/> spreads over threads. A chunk computes whole output elements, so the split never
 /// changes a result. One instance per calling thread holds the call's buffers while it runs; nothing is allocated.
 /// </remarks>
-internal sealed class PackedRecurrentLayer : IChunkedWork
+internal sealed partial class PackedRecurrentLayer : IChunkedWork
 {
     /// <summary>Projection rows per chunk: a multiple of the GEMM's row block.</summary>
     private const int ProjectionRowsPerChunk = 144;

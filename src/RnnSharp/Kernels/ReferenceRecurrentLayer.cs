@@ -46,4 +46,115 @@ internal static class ReferenceRecurrentLayer
 
         previous.CopyTo(hN);
     }
+
+    /// <summary>The workspace <see cref="Backward"/> needs: dz <c>(L, N, H)</c> and dh <c>(N, H)</c>.</summary>
+    public static int BackwardWorkspaceLength(int seqLen, int batch, int hiddenSize) => ((seqLen * batch) + batch) * hiddenSize;
+
+    /// <summary>
+    /// The backward of <see cref="Run"/> for one direction, with naive loops: the oracle for
+    /// <see cref="PackedRecurrentLayer.Backward"/> (see <see cref="RecurrentLayerBackward"/> for the formulas).
+    /// Writes every non-empty span of <paramref name="gradients"/>; allocates nothing.
+    /// </summary>
+    public static void Backward(in RecurrentLayerSaved saved, in RecurrentLayerGradients gradients, Span<float> workspace)
+    {
+        int seqLen = saved.SeqLen, batch = saved.Batch, inputSize = saved.InputSize, hidden = saved.HiddenSize;
+        int rows = seqLen * batch;
+        Span<float> dz = workspace[..(rows * hidden)];
+        Span<float> dh = workspace.Slice(rows * hidden, batch * hidden);
+
+        RecurrentLayerBackward.FinalStateGradient(saved, dh);
+        for (int i = 0; i < seqLen; i++)
+        {
+            int t = RecurrentLayerBackward.StepAt(saved, i);
+            RecurrentLayerBackward.ActivationGradient(saved, t, dh, dz);
+            bool first = i == seqLen - 1;
+            Span<float> target = first ? gradients.H0 : dh;
+            if (target.IsEmpty)
+            {
+                continue;
+            }
+
+            // dh_(t−1)[n, j] = dout_(t−1)[n, j] + Σ_i dz_t[n, i] · W_hh[i, j]
+            int previous = RecurrentLayerBackward.PreviousStep(saved, t);
+            for (int n = 0; n < batch; n++)
+            {
+                ReadOnlySpan<float> dzRow = dz.Slice(((t * batch) + n) * hidden, hidden);
+                for (int j = 0; j < hidden; j++)
+                {
+                    float sum = 0f;
+                    for (int k = 0; k < hidden; k++)
+                    {
+                        sum += dzRow[k] * saved.WeightHh[(k * hidden) + j];
+                    }
+
+                    target[(n * hidden) + j] = first || saved.GradOutput.IsEmpty
+                        ? sum
+                        : sum + saved.GradOutput[(((previous * batch) + n) * saved.Width) + saved.ColumnOffset + j];
+                }
+            }
+        }
+
+        if (!gradients.Input.IsEmpty)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                for (int k = 0; k < inputSize; k++)
+                {
+                    float sum = 0f;
+                    for (int j = 0; j < hidden; j++)
+                    {
+                        sum += dz[(r * hidden) + j] * saved.WeightIh[(j * inputSize) + k];
+                    }
+
+                    gradients.Input[(r * inputSize) + k] = gradients.AccumulateInput ? gradients.Input[(r * inputSize) + k] + sum : sum;
+                }
+            }
+        }
+
+        if (!gradients.WeightIh.IsEmpty)
+        {
+            gradients.WeightIh[..(hidden * inputSize)].Clear();
+            for (int r = 0; r < rows; r++)
+            {
+                for (int j = 0; j < hidden; j++)
+                {
+                    float g = dz[(r * hidden) + j];
+                    for (int k = 0; k < inputSize; k++)
+                    {
+                        gradients.WeightIh[(j * inputSize) + k] += g * saved.Input[(r * inputSize) + k];
+                    }
+                }
+            }
+        }
+
+        if (!gradients.WeightHh.IsEmpty)
+        {
+            gradients.WeightHh[..(hidden * hidden)].Clear();
+            for (int t = 0; t < seqLen; t++)
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    ReadOnlySpan<float> previous = RecurrentLayerBackward.PreviousState(saved, t, n);
+                    if (previous.IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    for (int j = 0; j < hidden; j++)
+                    {
+                        float g = dz[(((t * batch) + n) * hidden) + j];
+                        for (int k = 0; k < hidden; k++)
+                        {
+                            gradients.WeightHh[(j * hidden) + k] += g * previous[k];
+                        }
+                    }
+                }
+            }
+        }
+
+        if (!gradients.Bias.IsEmpty)
+        {
+            RecurrentLayerBackward.BiasGradient(dz, rows, hidden, gradients.Bias);
+        }
+    }
 }

@@ -37,4 +37,29 @@ internal static class RnnCellKernel
             TensorPrimitives.Max(values, 0f, values);
         }
     }
+
+    /// <summary>
+    /// The activation's backward from its output: <c>destination = gradient ⊙ (1 − activated²)</c> for tanh (ATen's
+    /// <c>tanh_backward</c>), <c>gradient</c> where <c>activated &gt; 0</c> and 0 elsewhere for relu (ATen's
+    /// <c>threshold_backward</c>: <c>activated ≤ 0 ? 0 : gradient</c>). All three have the same length;
+    /// <paramref name="destination"/> may alias <paramref name="gradient"/>.
+    /// </summary>
+    public static void ActivateBackward(ReadOnlySpan<float> activated, ReadOnlySpan<float> gradient, Nonlinearity nonlinearity, Span<float> destination)
+    {
+        if (nonlinearity == Nonlinearity.Tanh)
+        {
+            for (int i = 0; i < activated.Length; i++)
+            {
+                float h = activated[i];
+                destination[i] = gradient[i] * (1f - (h * h));
+            }
+        }
+        else
+        {
+            for (int i = 0; i < activated.Length; i++)
+            {
+                destination[i] = activated[i] <= 0f ? 0f : gradient[i];
+            }
+        }
+    }
 }

@@ -269,10 +269,8 @@ def forward_case(name, cfg, seq_len, batch, seed, *, unbatched=False, with_h0=Fa
     }
 
 
-def record_forward():
-    cases = []
-    seed = 100
-    # The grid: every switch of torch.nn.RNN, small sizes.
+def rnn_grid(seed):
+    """Every switch of torch.nn.RNN at input 3, hidden 4: yields (seed, name, config, mode), seeds from seed + 1 on."""
     for num_layers in (1, 2, 3):
         for nonlinearity in ("tanh", "relu"):
             for bias in (True, False):
@@ -283,9 +281,16 @@ def record_forward():
                             name = (f"grid_l{num_layers}_{nonlinearity}_{'bias' if bias else 'nobias'}"
                                     f"_{'bf' if batch_first else 'sf'}_{'bi' if bidirectional else 'uni'}_{mode}")
                             seed += 1
-                            cases.append(forward_case(name, cfg, 5, 2, seed,
-                                                      unbatched=mode.startswith("unbatched"),
-                                                      with_h0=mode.endswith("h0")))
+                            yield seed, name, cfg, mode
+
+
+def record_forward():
+    cases = []
+    # The grid: every switch of torch.nn.RNN, small sizes.
+    for seed, name, cfg, mode in rnn_grid(100):
+        cases.append(forward_case(name, cfg, 5, 2, seed,
+                                  unbatched=mode.startswith("unbatched"),
+                                  with_h0=mode.endswith("h0")))
     # Edges: one of everything, long sequences, saturation, sizes around SIMD widths.
     cases.append(forward_case("edge_L1_N1_H1", rnn_config(1, 1), 1, 1, 7))
     cases.append(forward_case("edge_L1_N1_H1_h0", rnn_config(1, 1), 1, 1, 8, with_h0=True))
@@ -908,6 +913,8 @@ def main():
     record_training()
     from record_ops import record_ops  # tensor operations: forward, grad_fn names, gradients, errors
     record_ops()
+    from record_rnn_grad import record_rnn_grad  # likewise
+    record_rnn_grad()
 
 
 if __name__ == "__main__":

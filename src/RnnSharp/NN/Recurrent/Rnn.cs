@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
+using RnnSharp.Autograd;
 using RnnSharp.Kernels;
 
 namespace RnnSharp;
@@ -31,7 +32,7 @@ namespace RnnSharp;
 /// once as long as nothing changes the parameters meanwhile.
 /// </para>
 /// </remarks>
-public sealed class Rnn : Module
+public sealed partial class Rnn : Module
 {
     private readonly FlatParameters _parameters;
     private readonly DirectionWeights[] _weights;
@@ -139,7 +140,8 @@ public sealed class Rnn : Module
     /// <summary>Whether every layer also runs in reverse (PyTorch's <c>bidirectional</c>).</summary>
     public bool Bidirectional { get; }
 
-    private int NumDirections => Bidirectional ? 2 : 1;
+    /// <summary><c>D</c>: 2 if bidirectional, else 1.</summary>
+    internal int NumDirections => Bidirectional ? 2 : 1;
 
     /// <inheritdoc/>
     protected override string TypeName => "RNN";
@@ -162,7 +164,13 @@ public sealed class Rnn : Module
     /// The initial hidden state of every layer and direction: <c>(D·num_layers, N, H_out)</c>, or
     /// <c>(D·num_layers, H_out)</c> for unbatched input. Zeros when <see langword="null"/>.
     /// </param>
-    /// <returns>The output at every time step and the final hidden state; see <see cref="RnnOutput"/> for their shapes.</returns>
+    /// <returns>
+    /// The output at every time step and the final hidden state; see <see cref="RnnOutput"/> for their shapes. When grad
+    /// mode is on and the input, <paramref name="h0"/> or a parameter requires grad (parameters do by default), both are
+    /// outputs of one recorded backward-through-time node, so that <see cref="Tensor.Backward"/> on anything computed
+    /// from either gives the gradients of the input, <paramref name="h0"/> and every parameter. Under
+    /// <see cref="Torch.NoGrad"/> nothing is recorded and nothing is kept.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 2-D or 3-D, its last dimension is not <see cref="InputSize"/>, its sequence is
@@ -175,7 +183,15 @@ public sealed class Rnn : Module
         ForwardShape shape = CheckArguments(input, h0);
         Tensor output = Tensor.CreateOwned(shape.Output());
         Tensor hN = Tensor.CreateOwned(shape.HN());
-        Run(input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), shape.SeqLen, shape.Batch, output.AsMemory(), hN.AsSpan());
+        if (MustRecord(input, h0))
+        {
+            ForwardRecording(input, h0, shape, output, hN);
+        }
+        else
+        {
+            Run(input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), shape.SeqLen, shape.Batch, output.AsMemory(), hN.AsSpan());
+        }
+
         return new RnnOutput(output, hN);
     }
 
@@ -191,6 +207,12 @@ public sealed class Rnn : Module
     /// <exception cref="ArgumentException">
     /// An argument fails a check of <see cref="Forward(Tensor, Tensor?)"/>; <paramref name="output"/> or
     /// <paramref name="hN"/> has the wrong shape; or a destination shares memory with an input or with the other destination.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">
+    /// The call would have to record a graph: grad mode is on and the input, <paramref name="h0"/> or a parameter
+    /// requires grad (parameters do by default). As PyTorch refuses <c>out=</c> for such tensors, with its message
+    /// (<c>rnn_tanh(): functions with out=... arguments don't support automatic differentiation, but one of the
+    /// arguments requires grad.</c>): run inference inside <see cref="Torch.NoGrad"/>.
     /// </exception>
     public void Forward(Tensor input, Tensor? h0, Tensor output, Tensor hN)
     {
@@ -215,6 +237,11 @@ public sealed class Rnn : Module
         if (hN.Overlaps(input) || (h0 is not null && hN.Overlaps(h0)))
         {
             ThrowHelper.ThrowOverlap(nameof(hN));
+        }
+
+        if (MustRecord(input, h0))
+        {
+            ThrowHelper.ThrowOutArgumentsRequireGrad(Nonlinearity == Nonlinearity.Tanh ? "rnn_tanh" : "rnn_relu");
         }
 
         Run(input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), shape.SeqLen, shape.Batch, output.AsMemory(), hN.AsSpan());
@@ -306,6 +333,9 @@ public sealed class Rnn : Module
         return s.ToString();
     }
 
+    /// <summary>Whether a forward call now applies dropout between layers (training mode, <c>p &gt; 0</c>, several layers).</summary>
+    private bool DropsOut => Training && _dropout > 0 && NumLayers > 1;
+
     /// <summary>Which kernels <see cref="Forward(Tensor, Tensor?)"/> runs; tests and benchmarks pin one.</summary>
     internal RecurrentKernel Kernel { get; set; } = RecurrentKernel.Auto;
 
@@ -317,9 +347,12 @@ public sealed class Rnn : Module
 
     /// <summary>
     /// The forward pass on validated buffers. input is laid out as the caller's tensor (batch-first or not);
-    /// h0 is <c>(D·num_layers, N, H)</c> or empty for zeros; output and hN are written completely.
+    /// h0 is <c>(D·num_layers, N, H)</c> or empty for zeros; output and hN are written completely. With
+    /// <paramref name="tape"/>, every layer's outputs (seq-first) and dropout masks are kept in it for the backward.
     /// </summary>
-    private void Run(ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, int seqLen, int batch, Memory<float> output, Span<float> hN)
+    private void Run(
+        ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, int seqLen, int batch, Memory<float> output, Span<float> hN,
+        RnnBackward? tape = null)
     {
         int directions = NumDirections;
         int hidden = HiddenSize;
@@ -333,10 +366,10 @@ public sealed class Rnn : Module
 
         // Batch-first data is transposed once so that every layer runs seq-first, as ATen does.
         bool transpose = BatchFirst && batch > 1 && seqLen > 1;
-        bool dropout = Training && _dropout > 0 && NumLayers > 1;
+        bool dropout = tape?.Dropout ?? DropsOut;
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
 
-        PackedRecurrentWeights? packed = Kernel.UsesPacked(HiddenSize) ? GetPackedWeights() : null;
+        PackedRecurrentWeights? packed = (tape?.Packed ?? Kernel.UsesPacked(HiddenSize)) ? GetPackedWeights() : null;
         HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
         float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
@@ -357,7 +390,8 @@ public sealed class Rnn : Module
             for (int layer = 0; layer < NumLayers; layer++)
             {
                 bool last = layer == NumLayers - 1;
-                Memory<float> destination = !last
+                Memory<float> destination = tape is not null ? tape.Hidden(layer)
+                    : !last
                     ? layerOut.AsMemory((layer % 2) * rows * width, rows * width)
                     : transpose ? outputT.AsMemory(0, rows * width) : output[..(rows * width)];
                 int layerInputSize = layer == 0 ? InputSize : width;
@@ -388,7 +422,19 @@ public sealed class Rnn : Module
 
                 if (!last && dropout)
                 {
-                    ApplyDropout(destination.Span, _dropout);
+                    if (tape is null)
+                    {
+                        ApplyDropout(destination.Span, _dropout);
+                    }
+                    else
+                    {
+                        // The next layer reads the dropped-out copy; the tape keeps the layer's own states and the mask.
+                        Span<float> mask = tape.Mask(layer).Span;
+                        FillDropoutMask(mask, _dropout);
+                        Memory<float> dropped = layerOut.AsMemory(0, rows * width);
+                        TensorPrimitives.Multiply(destination.Span, mask, dropped.Span);
+                        destination = dropped;
+                    }
                 }
 
                 layerInput = destination;
@@ -396,7 +442,12 @@ public sealed class Rnn : Module
 
             if (transpose)
             {
-                SwapFirstTwoDims(outputT.AsSpan(0, rows * width), output.Span, seqLen, batch, width);
+                ReadOnlySpan<float> top = tape is null ? outputT.AsSpan(0, rows * width) : tape.Hidden(NumLayers - 1).Span;
+                SwapFirstTwoDims(top, output.Span, seqLen, batch, width);
+            }
+            else if (tape is not null)
+            {
+                tape.Hidden(NumLayers - 1).Span.CopyTo(output.Span);
             }
         }
         finally
@@ -446,8 +497,7 @@ public sealed class Rnn : Module
         try
         {
             Span<float> m = mask.AsSpan(0, values.Length);
-            Torch.DefaultGenerator.FillBernoulli(m, 1 - p);
-            TensorPrimitives.Multiply(m, 1f / (float)(1 - p), m);
+            FillDropoutMask(m, p);
             TensorPrimitives.Multiply(values, m, values);
         }
         finally
@@ -456,8 +506,24 @@ public sealed class Rnn : Module
         }
     }
 
+    /// <summary>
+    /// PyTorch's dropout mask for <c>p &lt; 1</c>: <c>bernoulli_(1 − p)</c> on the global generator, divided by
+    /// <c>1 − p</c>. <c>x ⊙ mask</c> is the dropout's forward and <c>g ⊙ mask</c> its backward.
+    /// </summary>
+    private static void FillDropoutMask(Span<float> mask, double p)
+    {
+        if (p >= 1)
+        {
+            mask.Clear(); // PyTorch multiplies by zero without drawing.
+            return;
+        }
+
+        Torch.DefaultGenerator.FillBernoulli(mask, 1 - p);
+        TensorPrimitives.Multiply(mask, 1f / (float)(1 - p), mask);
+    }
+
     /// <summary>Copies a <c>(A, B, C)</c> block into <c>(B, A, C)</c> order.</summary>
-    private static void SwapFirstTwoDims(ReadOnlySpan<float> source, Span<float> destination, int a, int b, int c)
+    internal static void SwapFirstTwoDims(ReadOnlySpan<float> source, Span<float> destination, int a, int b, int c)
     {
         for (int i = 0; i < a; i++)
         {
@@ -487,5 +553,5 @@ public sealed class Rnn : Module
     }
 
     /// <summary>The parameter views of one direction of one layer.</summary>
-    private sealed record DirectionWeights(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh);
+    internal sealed record DirectionWeights(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh);
 }

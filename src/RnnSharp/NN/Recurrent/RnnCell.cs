@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using RnnSharp.Autograd;
 using RnnSharp.Kernels;
 
 namespace RnnSharp;
@@ -90,7 +91,10 @@ public sealed class RnnCell : Module
     /// <summary>Computes one step. Equivalent to <c>h1 = cell(input, hx)</c>.</summary>
     /// <param name="input">The input: <c>(N, H_in)</c>, or <c>(H_in)</c> for a single unbatched sample.</param>
     /// <param name="hx">The hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input. Zeros when <see langword="null"/>.</param>
-    /// <returns>The next hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input.</returns>
+    /// <returns>
+    /// The next hidden state: <c>(N, H_out)</c>, or <c>(H_out)</c> for unbatched input; differentiable with respect to
+    /// the input, <paramref name="hx"/> and the parameters when grad mode is on and one of them requires grad.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 1-D or 2-D or its last dimension is not <see cref="InputSize"/>, or
@@ -143,10 +147,28 @@ public sealed class RnnCell : Module
 
         Tensor result = Tensor.CreateOwned(batched ? [batch, HiddenSize] : [HiddenSize]);
         int count = batch * HiddenSize;
-        if (count == 0)
+        bool packed = Kernel.UsesPacked(HiddenSize);
+        if (count > 0)
         {
-            return result;
+            Step(input, hx, batch, packed, result);
         }
+
+        if (MustRecord(input, hx))
+        {
+            result.SetGradFn(new RnnCellBackward(result, input, hx, _weightIh, _weightHh, _biasIh, _biasHh, Nonlinearity, packed, batch));
+        }
+
+        return result;
+    }
+
+    /// <summary>Whether a forward call must record a graph: grad mode is on and the input, hx or a parameter requires grad.</summary>
+    private bool MustRecord(Tensor input, Tensor? hx) =>
+        Tensor.MustRecord(input, hx, _weightIh) || Tensor.MustRecord(_weightHh, _biasIh, _biasHh);
+
+    /// <summary>The step on validated arguments: <c>result = act(x · W_ihᵀ + b_ih + h · W_hhᵀ + b_hh)</c>, <c>(N, H_out)</c>.</summary>
+    private void Step(Tensor input, Tensor? hx, int batch, bool packed, Tensor result)
+    {
+        int count = batch * HiddenSize;
 
         float[] scratch = ArrayPool<float>.Shared.Rent(2 * count);
         try
@@ -155,7 +177,7 @@ public sealed class RnnCell : Module
             Span<float> zeros = scratch.AsSpan(count, count);
             zeros.Clear();
             ReadOnlySpan<float> hidden = hx is null ? zeros : hx.AsReadOnlySpan();
-            if (Kernel.UsesPacked(HiddenSize))
+            if (packed)
             {
                 // The same two products as one step of Rnn's packed layer: identical bits.
                 PackedDirection w = (PackedRecurrentWeights.Current(Volatile.Read(ref _packed), _parameters.Version)
@@ -179,8 +201,6 @@ public sealed class RnnCell : Module
         {
             ArrayPool<float>.Shared.Return(scratch);
         }
-
-        return result;
     }
 
     /// <inheritdoc/>

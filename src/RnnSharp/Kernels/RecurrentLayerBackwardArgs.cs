@@ -1,0 +1,73 @@
+namespace RnnSharp.Kernels;
+
+/// <summary>
+/// What the backward pass of one direction of one recurrent layer reads: the forward's input and hidden states,
+/// the weights, and the gradients arriving from above. Seq-first and contiguous; letters as in
+/// <see cref="ReferenceRecurrentLayer.Run"/>: <c>L</c> steps, <c>N</c> batch, <c>I</c> input size, <c>H</c> hidden
+/// size, <c>W</c> the width of the rows the direction's columns sit in.
+/// </summary>
+internal readonly ref struct RecurrentLayerSaved
+{
+    /// <summary>The layer's input <c>(L, N, I)</c>; may be empty when <see cref="RecurrentLayerGradients.WeightIh"/> is not wanted.</summary>
+    public ReadOnlySpan<float> Input { get; init; }
+
+    /// <summary>The layer's outputs <c>(L, N, W)</c>; this direction's <c>h_t</c> are columns <c>[ColumnOffset, ColumnOffset + H)</c>.</summary>
+    public ReadOnlySpan<float> Hidden { get; init; }
+
+    /// <summary>The initial state <c>(N, H)</c>, or empty for zeros.</summary>
+    public ReadOnlySpan<float> H0 { get; init; }
+
+    /// <summary><c>W_ih</c> <c>(H, I)</c>.</summary>
+    public ReadOnlySpan<float> WeightIh { get; init; }
+
+    /// <summary><c>W_hh</c> <c>(H, H)</c>.</summary>
+    public ReadOnlySpan<float> WeightHh { get; init; }
+
+    /// <summary>The gradient of the layer's outputs <c>(L, N, W)</c> (same columns as <see cref="Hidden"/>), or empty for zeros.</summary>
+    public ReadOnlySpan<float> GradOutput { get; init; }
+
+    /// <summary>The gradient of the final state <c>(N, H)</c>, or empty for zeros.</summary>
+    public ReadOnlySpan<float> GradHN { get; init; }
+
+    public int SeqLen { get; init; }
+
+    public int Batch { get; init; }
+
+    public int InputSize { get; init; }
+
+    public int HiddenSize { get; init; }
+
+    /// <summary>The row width <c>W</c> of <see cref="Hidden"/> and <see cref="GradOutput"/>.</summary>
+    public int Width { get; init; }
+
+    public int ColumnOffset { get; init; }
+
+    /// <summary>Whether the forward ran from <c>t = L − 1</c> down to 0.</summary>
+    public bool Reverse { get; init; }
+
+    public Nonlinearity Nonlinearity { get; init; }
+}
+
+/// <summary>
+/// Where the backward pass of one direction of one layer writes. Every span may be empty to skip that gradient.
+/// </summary>
+internal readonly ref struct RecurrentLayerGradients
+{
+    /// <summary><c>dL/d input</c> <c>(L, N, I)</c>: written, or added to when <see cref="AccumulateInput"/> is set.</summary>
+    public Span<float> Input { get; init; }
+
+    /// <summary>Whether <see cref="Input"/> already holds the other direction's share, to be added to.</summary>
+    public bool AccumulateInput { get; init; }
+
+    /// <summary><c>dL/dW_ih</c> <c>(H, I)</c>, written.</summary>
+    public Span<float> WeightIh { get; init; }
+
+    /// <summary><c>dL/dW_hh</c> <c>(H, H)</c>, written.</summary>
+    public Span<float> WeightHh { get; init; }
+
+    /// <summary><c>dL/db_ih</c> <c>(H)</c>, which equals <c>dL/db_hh</c>: written.</summary>
+    public Span<float> Bias { get; init; }
+
+    /// <summary><c>dL/dh0</c> <c>(N, H)</c>, written.</summary>
+    public Span<float> H0 { get; init; }
+}
