@@ -26,7 +26,7 @@ internal sealed class UnaryBackward : Node
     public UnaryBackward(UnaryKind kind, Tensor input, Tensor output)
     {
         _kind = kind;
-        _saved = kind == UnaryKind.Log ? new SavedTensor(input) : new SavedTensor(output);
+        _saved = kind == UnaryKind.Log ? new SavedTensor(input) : new SavedTensor(output, this);
         SetInputs(input);
     }
 
@@ -92,7 +92,7 @@ internal sealed class SoftmaxBackward : Node
     {
         _dim = dim;
         _log = log;
-        _output = new SavedTensor(output);
+        _output = new SavedTensor(output, this);
         SetInputs(input);
     }
 

@@ -192,7 +192,7 @@ internal sealed class LogSoftmaxBackward : Node
     internal override bool HasSavedTensors => true;
 
     /// <summary>Saves the output, which backward reads; called once the output has this node as its grad_fn.</summary>
-    public void SaveOutput(Tensor output) => _output = new SavedTensor(output);
+    public void SaveOutput(Tensor output) => _output = new SavedTensor(output, this);
 
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
