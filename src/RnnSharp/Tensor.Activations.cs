@@ -60,13 +60,13 @@ public partial class Tensor
         switch (kind)
         {
             case UnaryKind.Tanh:
-                InDouble(x, y, tanh: true);
+                Kernels.TanhKernel.Forward(x, y);
                 break;
             case UnaryKind.Relu:
                 TensorPrimitives.Max(x, 0f, y);
                 break;
             case UnaryKind.Sigmoid:
-                InDouble(x, y, tanh: false);
+                SigmoidInDouble(x, y);
                 break;
             case UnaryKind.Exp:
                 TensorPrimitives.Exp(x, y);
@@ -80,11 +80,12 @@ public partial class Tensor
     }
 
     /// <summary>
-    /// tanh or sigmoid computed in double (vectorised) and rounded once, so that the float result is the correctly
-    /// rounded value almost always, as ATen's 1-ulp Sleef kernels nearly always are: backward formulas such as
-    /// <c>1 − y²</c> amplify a last-bit difference in y near ±1 far beyond the gradient's own rounding.
+    /// Sigmoid computed in double (vectorised) and rounded once, so that the float result is the correctly rounded
+    /// value almost always, as ATen's 1-ulp Sleef kernels nearly always are: backward formulas such as
+    /// <c>y(1 − y)</c> amplify a last-bit difference in y far beyond the gradient's own rounding. (Tanh has its own
+    /// kernel, <see cref="Kernels.TanhKernel"/>, because tanh in double still cancels near 0.)
     /// </summary>
-    private static void InDouble(ReadOnlySpan<float> x, Span<float> y, bool tanh)
+    private static void SigmoidInDouble(ReadOnlySpan<float> x, Span<float> y)
     {
         const int Chunk = 512;
         Span<double> buffer = stackalloc double[Chunk];
@@ -93,14 +94,7 @@ public partial class Tensor
             int n = Math.Min(Chunk, x.Length - start);
             Span<double> d = buffer[..n];
             TensorPrimitives.ConvertChecked<float, double>(x.Slice(start, n), d);
-            if (tanh)
-            {
-                TensorPrimitives.Tanh<double>(d, d);
-            }
-            else
-            {
-                TensorPrimitives.Sigmoid<double>(d, d);
-            }
+            TensorPrimitives.Sigmoid<double>(d, d);
 
             TensorPrimitives.ConvertTruncating<double, float>(d, y.Slice(start, n));
         }

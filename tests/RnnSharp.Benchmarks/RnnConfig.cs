@@ -13,6 +13,9 @@ public sealed record RnnConfig(string Name, int SeqLen, int Batch, int InputSize
         new("bidir", 64, 16, 128, 256, 2, 2),
     ];
 
+    /// <summary>The five shapes plus the course's hihello lesson (seq 6, batch 1, 5 one-hot inputs, 5 hidden), for training.</summary>
+    public static IReadOnlyList<RnnConfig> Training { get; } = [new("hihello", 6, 1, 5, 5, 1, 1), .. All];
+
     /// <summary>Multiply-adds × 2 of one forward pass: Σ_layers D·L·N·2·H·(I_layer + H).</summary>
     public double Flops
     {
@@ -29,7 +32,7 @@ public sealed record RnnConfig(string Name, int SeqLen, int Batch, int InputSize
         }
     }
 
-    public static RnnConfig Get(string name) => All.Single(c => c.Name == name);
+    public static RnnConfig Get(string name) => Training.Single(c => c.Name == name);
 
     public override string ToString() => Name;
 }

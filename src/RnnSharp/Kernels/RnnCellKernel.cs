@@ -30,7 +30,7 @@ internal static class RnnCellKernel
     {
         if (nonlinearity == Nonlinearity.Tanh)
         {
-            TensorPrimitives.Tanh(values, values);
+            TanhKernel.Forward(values, values);
         }
         else
         {

@@ -10,11 +10,15 @@ namespace RnnSharp.Tests.Samples;
 /// of what float32 rounding alone changes:
 /// <list type="bullet">
 /// <item>Every number with a fractional part or exponent (the losses) must satisfy
-/// <c>|ours − torch32| ≤ 2·|torch32 − torch64| + 4 ulp(torch32)</c>: if both float32 computations are as close
-/// to exact as PyTorch's is, they are within twice its measured error of each other; the 4 ulp cover the last
-/// few roundings, where the measured error can be zero by luck.</item>
-/// <item>The rest of the line (predictions, indices, text) must be identical wherever PyTorch's float32 and
-/// float64 runs printed the same text there; where they differ, rounding alone decides it, so that text is not compared.</item>
+/// <c>|ours − torch32| ≤ 2·E + 4 ulp(torch32)</c>, where E is the largest <c>|torch32 − torch64|</c> printed so far
+/// in the run: if both float32 computations are as close to exact as PyTorch's, they are within twice its error
+/// of each other. E is the running maximum, not the value on the same line, because rounding error accumulates
+/// over training while its value at one iteration can be small by luck (longseq's iteration 27: 1.5·10⁻⁷ between
+/// neighbours of 10⁻⁶); the 4 ulp cover the first iterations, where the measured error can be zero.</item>
+/// <item>The rest of the line (predictions, indices, text) must be identical to PyTorch's up to the first line on
+/// which PyTorch's own float32 and float64 runs print different text. From there on, which of two nearly equal
+/// logits wins is decided by rounding alone (longseq is chaotic: one ulp in its initial weights changes half of
+/// its printed predictions), so only the losses are compared.</item>
 /// </list>
 /// </summary>
 internal static partial class CourseOutput
@@ -34,17 +38,20 @@ internal static partial class CourseOutput
 
         var failures = new List<string>();
         int compared = 0;
+        bool trajectoriesAgree = true;
+        double envelope = 0;
         for (int n = 0; n < ours.Length; n++)
         {
             (string shape32, double[] numbers32) = Split(torch32[n]);
             (string shape64, double[] numbers64) = Split(torch64[n]);
             (string shapeOurs, double[] numbersOurs) = Split(ours[n]);
-            if (shape32 == shape64)
+            trajectoriesAgree &= shape32 == shape64;
+            if (trajectoriesAgree)
             {
                 compared++;
                 if (shapeOurs != shape32)
                 {
-                    failures.Add($"line {n + 1}: text differs where PyTorch's float32 and float64 runs agree:\n  ours:    {ours[n]}\n  PyTorch: {torch32[n]}");
+                    failures.Add($"line {n + 1}: text differs while PyTorch's float32 and float64 runs still agree:\n  ours:    {ours[n]}\n  PyTorch: {torch32[n]}");
                     continue;
                 }
             }
@@ -57,7 +64,8 @@ internal static partial class CourseOutput
 
             for (int k = 0; k < numbers32.Length; k++)
             {
-                double allowed = (2 * Math.Abs(numbers32[k] - numbers64[k])) + (4 * Ulp((float)numbers32[k]));
+                envelope = Math.Max(envelope, Math.Abs(numbers32[k] - numbers64[k]));
+                double allowed = (2 * envelope) + (4 * Ulp((float)numbers32[k]));
                 double diff = Math.Abs(numbersOurs[k] - numbers32[k]);
                 if (!(diff <= allowed))
                 {

@@ -1,0 +1,57 @@
+using System.Text;
+using RnnSharp;
+
+namespace RnnSharp.Samples;
+
+/// <summary>
+/// The few NumPy and Python behaviours the course's programs print through, for the samples only: how NumPy prints
+/// an integer array (<c>[[1 3 2 3 3 4]]</c>), <c>np.squeeze</c>, <c>np.eye(n)[indices]</c>, and how Python prints a
+/// list of lists (<c>[[1, 0, 2, 3, 3, 4]]</c>). The library itself prints tensors as PyTorch does.
+/// </summary>
+internal static class Numpy
+{
+    /// <summary>What <c>print(array)</c> shows for an int64 array, e.g. <c>[[1 3 2 3 3 4]]</c> (elements right-aligned to the widest, no line wrapping).</summary>
+    public static string Str(Tensor array)
+    {
+        long[] values = array.AsReadOnlyInt64Span().ToArray();
+        int width = values.Length == 0 ? 0 : values.Max(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture).Length);
+        var text = new StringBuilder();
+        int at = 0;
+        Append(text, array.Shape.ToArray(), 0, values, ref at, width);
+        return text.ToString();
+    }
+
+    /// <summary><c>np.squeeze(array)</c> of an int64 array, as its elements in order (squeezing does not reorder them).</summary>
+    public static long[] Squeeze(Tensor array) => array.AsReadOnlyInt64Span().ToArray();
+
+    /// <summary><c>np.eye(size)[indices]</c>: one row of the identity per index.</summary>
+    public static float[][] Eye(int size, IEnumerable<int> indices) =>
+        indices.Select(i => Enumerable.Range(0, size).Select(j => j == i ? 1f : 0f).ToArray()).ToArray();
+
+    /// <summary>What Python prints for a list of lists of ints: <c>[[1, 0, 2]]</c>.</summary>
+    public static string PyList(IEnumerable<IEnumerable<int>> rows) =>
+        "[" + string.Join(", ", rows.Select(r => "[" + string.Join(", ", r) + "]")) + "]";
+
+    private static void Append(StringBuilder text, int[] shape, int dim, long[] values, ref int at, int width)
+    {
+        if (dim == shape.Length)
+        {
+            text.Append(values[at++].ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width));
+            return;
+        }
+
+        text.Append('[');
+        for (int i = 0; i < shape[dim]; i++)
+        {
+            if (i > 0)
+            {
+                // NumPy separates the innermost elements with a space and sub-arrays with newlines (and a blank line per extra level).
+                text.Append(dim == shape.Length - 1 ? " " : new string('\n', shape.Length - dim - 1) + new string(' ', dim + 1));
+            }
+
+            Append(text, shape, dim + 1, values, ref at, width);
+        }
+
+        text.Append(']');
+    }
+}
