@@ -17,7 +17,7 @@ public partial class Tensor
     /// </summary>
     /// <exception cref="InvalidOperationException">
     /// Set on a non-leaf (PyTorch: <c>you can only change requires_grad flags of leaf variables.</c>), or set to
-    /// <see langword="true"/> on an int64 tensor (<c>only Tensors of floating point dtype can require gradients</c>).
+    /// <see langword="true"/> on an int64 tensor (<c>only Tensors of floating point and complex dtype can require gradients</c>).
     /// </exception>
     public bool RequiresGrad
     {

@@ -69,7 +69,7 @@ internal static partial class ThrowHelper
     [DoesNotReturn]
     public static void ThrowItemNotOneElement(int numel) =>
         throw new InvalidOperationException(
-            Str($"a Tensor with {numel} elements cannot be converted to Scalar"));
+            Str($"only one element tensors can be converted to Python scalars (this one has {numel})"));
 
     [DoesNotReturn]
     public static void ThrowSelectOnScalar() =>

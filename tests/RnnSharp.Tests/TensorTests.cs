@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using RnnSharp.Tests.Infrastructure;
 
 namespace RnnSharp.Tests;
 
@@ -94,7 +95,8 @@ public sealed class TensorTests
     {
         var act = () => Tensor.Zeros(2).Item();
 
-        act.Should().Throw<InvalidOperationException>().WithMessage("a Tensor with 2 elements cannot be converted to Scalar");
+        act.Should().Throw<InvalidOperationException>().WithMessage(
+            Fixture.Case("autograd.json", "error_item_not_one_element").GetProperty("message").GetString() + " (this one has 2)");
     }
 
     [Fact]

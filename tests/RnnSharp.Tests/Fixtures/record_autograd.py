@@ -30,6 +30,7 @@ def record_autograd():
     cases.append({"name": "error_requires_grad_false_on_non_leaf",
                   **_error(lambda: x.view(6).requires_grad_(False))})
     cases.append({"name": "error_inplace_on_leaf", **_error(lambda: x.fill_(1.0))})
+    cases.append({"name": "error_item_not_one_element", **_error(lambda: torch.ones(2).item())})
     cases.append({"name": "error_grad_shape_mismatch", **_error(lambda: x.view(6).backward(torch.ones(5)))})
     y = x.clone()
     z = y * y
