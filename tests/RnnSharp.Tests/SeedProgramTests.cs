@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using RnnSharp.Tests.Infrastructure;
 
@@ -13,21 +12,7 @@ public sealed class SeedProgramTests
     {
         // Unmodified, ", grad_fn=<StackBackward0>" included: the output is part of a graph, as in PyTorch.
         string expected = File.ReadAllText(Path.Combine(Fixture.Directory, "seed_program.out"));
-        MethodInfo entryPoint = Assembly.Load("HelloRnn").EntryPoint!;
-        var output = new StringWriter { NewLine = "\n" };
-        TextWriter original = Console.Out;
-
-        Console.SetOut(output);
-        try
-        {
-            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
-
-        output.ToString().Should().Be(expected);
+        SampleRunner.Run("HelloRnn").Should().Be(expected);
     }
 
     [Fact]

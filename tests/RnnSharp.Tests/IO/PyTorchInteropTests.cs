@@ -102,19 +102,6 @@ public sealed class PyTorchInteropTests
     public void PyTorchInteropSample_Run_PrintsWhatPyTorchPrinted()
     {
         string expected = File.ReadAllText(Path.Combine(Fixture.Directory, "interop_sample_output.txt"));
-        var output = new StringWriter { NewLine = "\n" };
-        TextWriter original = Console.Out;
-
-        Console.SetOut(output);
-        try
-        {
-            System.Reflection.Assembly.Load("PyTorchInterop").EntryPoint!.Invoke(null, [Array.Empty<string>()]);
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
-
-        output.ToString().Should().Be(expected);
+        SampleRunner.Run("PyTorchInterop").Should().Be(expected);
     }
 }

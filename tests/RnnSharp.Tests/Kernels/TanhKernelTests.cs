@@ -2,18 +2,22 @@ using RnnSharp.Kernels;
 
 namespace RnnSharp.Tests.Kernels;
 
-/// <summary>TanhKernel gives the correctly rounded float32 tanh (Math.Tanh in double, rounded once) across scales.</summary>
+/// <summary>
+/// TanhKernel against the exact tanh (Math.Tanh in double): within 2.5 ulp everywhere and half an ulp on average,
+/// at every scale — where TensorPrimitives.Tanh is off by thousands of ulp near 0 — and its vector loop bit for bit
+/// equal to its scalar formula.
+/// </summary>
 public sealed class TanhKernelTests
 {
     [Theory]
     [InlineData(20.0)]
     [InlineData(3.0)]
+    [InlineData(0.5)]
     [InlineData(1e-2)]
-    [InlineData(1e-3)]
-    [InlineData(1e-6)]
-    [InlineData(1e-12)]
+    [InlineData(1e-4)]
+    [InlineData(1e-8)]
     [InlineData(1e-30)]
-    public void Forward_RandomInputsAtScale_WithinOneRoundingOfCorrectlyRounded(double scale)
+    public void Forward_RandomInputsAtScale_WithinTwoAndAHalfUlpOfExact(double scale)
     {
         var rng = new Random(17);
         float[] x = Enumerable.Range(0, 100_003).Select(_ => (float)(((rng.NextDouble() * 2) - 1) * scale)).ToArray();
@@ -21,25 +25,24 @@ public sealed class TanhKernelTests
 
         TanhKernel.Forward(x, y);
 
-        int notCorrectlyRounded = 0;
+        double sum = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            float correctlyRounded = (float)Math.Tanh(x[i]);
-            if (y[i] != correctlyRounded)
-            {
-                notCorrectlyRounded++;
-                Math.Abs(BitConverter.SingleToInt32Bits(y[i]) - BitConverter.SingleToInt32Bits(correctlyRounded)).Should().Be(1, $"tanh({x[i]:R})");
-            }
+            double exact = Math.Tanh(x[i]);
+            float rounded = (float)exact;
+            double ulp = Math.Abs((double)MathF.BitIncrement(Math.Abs(rounded)) - Math.Abs(rounded));
+            double error = Math.Abs(y[i] - exact) / ulp;
+            error.Should().BeLessThanOrEqualTo(2.5, $"tanh({x[i]:R}) = {exact:R}, got {y[i]:R}");
+            sum += error;
         }
 
-        // Double evaluation leaves only near-halfway cases to round the other way.
-        notCorrectlyRounded.Should().BeLessThan(x.Length / 1000);
+        (sum / x.Length).Should().BeLessThan(0.5);
     }
 
     [Fact]
     public void Forward_SpecialValues_AsMathTanh()
     {
-        float[] x = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.Epsilon, -float.Epsilon, 9f, -9f, 1e-3f, -1e-3f];
+        float[] x = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.Epsilon, -float.Epsilon, 100f, -100f, float.MaxValue];
         float[] y = new float[x.Length];
 
         TanhKernel.Forward(x, y);
@@ -54,15 +57,17 @@ public sealed class TanhKernelTests
     [InlineData(8)]
     [InlineData(9)]
     [InlineData(67)]
-    public void Forward_InPlace_MatchesOutOfPlace(int length)
+    [InlineData(1000)]
+    public void Forward_VectorLoop_MatchesScalarReferenceBitForBitAndInPlace(int length)
     {
         var rng = new Random(length);
-        float[] x = Enumerable.Range(0, length).Select(_ => (float)((rng.NextDouble() * 8) - 4)).ToArray();
-        float[] expected = new float[length];
-        TanhKernel.Forward(x, expected);
+        float[] x = Enumerable.Range(0, length).Select(_ => (float)((rng.NextDouble() * 20) - 10) * (float)Math.Pow(10, -rng.Next(6))).ToArray();
+        float[] y = new float[length];
 
+        TanhKernel.Forward(x, y);
+
+        y.Should().Equal(x.Select(TanhKernel.Reference));
         TanhKernel.Forward(x, x);
-
-        x.Should().Equal(expected);
+        x.Should().Equal(y);
     }
 }

@@ -1,4 +1,4 @@
-using System.Reflection;
+using RnnSharp.Tests.Infrastructure;
 
 namespace RnnSharp.Tests.Samples;
 
@@ -15,27 +15,8 @@ public sealed class CourseSampleTests
     [InlineData("LongSeq", "lab11_4_longseq")]
     public void Sample_Run_PrintsWhatPyTorchPrints(string sample, string program)
     {
-        string printed = Run(sample);
+        string printed = SampleRunner.Run(sample);
 
         CourseOutput.AssertMatches(program, printed);
-    }
-
-    /// <summary>Runs a sample's entry point in this process and returns what it printed.</summary>
-    internal static string Run(string assemblyName)
-    {
-        MethodInfo entryPoint = Assembly.Load(assemblyName).EntryPoint!;
-        var output = new StringWriter { NewLine = "\n" };
-        TextWriter original = Console.Out;
-        Console.SetOut(output);
-        try
-        {
-            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
-        }
-        finally
-        {
-            Console.SetOut(original);
-        }
-
-        return output.ToString();
     }
 }
