@@ -108,6 +108,31 @@ public sealed class ConcurrencyTests
         }
     }
 
+    [Theory]
+    [InlineData(0.0, Reduction.Mean)]
+    [InlineData(0.1, Reduction.None)]
+    public void CrossEntropyLoss_TwoThreadsVersusOne_GivesIdenticalLossAndGradient(double labelSmoothing, Reduction reduction)
+    {
+        // Large enough that log_softmax and the backward split their rows over helper threads.
+        Tensor logits = Torch.Rand([700, 500], new Generator(8)) * 10f;
+        var random = new Random(9);
+        Tensor target = Torch.Tensor(Enumerable.Range(0, 700).Select(_ => (long)random.Next(500)).ToArray());
+
+        (Tensor Loss, Tensor Grad) Run()
+        {
+            Tensor x = logits.Detach().RequiresGrad_();
+            Tensor loss = new CrossEntropyLoss(reduction: reduction, labelSmoothing: labelSmoothing).Forward(x, target);
+            loss.Sum().Backward();
+            return (loss, x.Grad!);
+        }
+
+        var single = WithThreads(1, Run);
+        var multi = WithThreads(Environment.ProcessorCount, Run);
+
+        TensorAssert.BitEqual(multi.Loss, single.Loss);
+        TensorAssert.BitEqual(multi.Grad, single.Grad);
+    }
+
     [Fact]
     public void SetNumThreads_NotPositive_ThrowsWithPyTorchMessage()
     {

@@ -51,16 +51,17 @@ internal sealed class ClassIndexLossBackward : Node
         }
 
         Tensor gradInput = Tensor.Empty((int[])_inputShape.Clone());
-        ReadOnlySpan<long> target = _target.Unpack().AsReadOnlyInt64Span();
+        Tensor target = _target.Unpack();
         if (_logProbs is null)
         {
-            NllLossKernel.Backward(g.AsReadOnlySpan(), target, _weight, _layout, _ignoreIndex, _reduction, _totalWeight, gradInput.AsSpan());
+            NllLossKernel.Backward(
+                g.AsReadOnlySpan(), target.AsReadOnlyInt64Span(), _weight, _layout, _ignoreIndex, _reduction, _totalWeight, gradInput.AsSpan());
         }
         else
         {
-            CrossEntropyKernel.BackwardIndices(
-                g.AsReadOnlySpan(), _logProbs, target, _weight, _layout, _ignoreIndex, _labelSmoothing, _reduction, _totalWeight,
-                gradInput.AsSpan());
+            ChunkedCrossEntropy.BackwardIndices(
+                g.AsReadOnlyMemory(), _logProbs, target.AsReadOnlyInt64Memory(), _weight, _layout, _ignoreIndex, _labelSmoothing,
+                _reduction, _totalWeight, gradInput.AsMemory());
         }
 
         return [gradInput];

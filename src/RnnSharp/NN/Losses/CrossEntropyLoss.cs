@@ -137,7 +137,7 @@ public sealed class CrossEntropyLoss : Module
     private static float[] LogSoftmax(Tensor input, ClassLayout layout)
     {
         var logProbs = GC.AllocateUninitializedArray<float>(input.NumElements);
-        LogSoftmaxKernel.Forward(input.AsReadOnlySpan(), layout.Batch, layout.Classes, layout.Inner, logProbs);
+        ChunkedCrossEntropy.LogSoftmax(input.AsReadOnlyMemory(), layout, logProbs);
         return logProbs;
     }
 }
