@@ -87,27 +87,15 @@ internal sealed class ChunkedGemm : IChunkedWork
     }
 
     /// <summary>source <c>(rows, columns)</c> into destination <c>(columns, rows)</c>, in cache tiles, over the team.</summary>
-    public static void Transpose(HelperTeam? team, ReadOnlyMemory<float> source, int rows, int columns, Memory<float> destination)
-    {
-        ChunkedGemm job = Start(Mode.Transpose, source, default, default, destination);
-        job._m = rows;
-        job._n = columns;
-        job._perChunk = TransposeTile;
-        job.Execute(team, (columns + TransposeTile - 1) / TransposeTile);
-    }
+    public static void Transpose(HelperTeam? team, ReadOnlyMemory<float> source, int rows, int columns, Memory<float> destination) =>
+        ByColumns(Mode.Transpose, TransposeTile, team, source, rows, columns, destination);
 
     /// <summary>
     /// <c>destination[j] = Σ_r source[r, j]</c> for source <c>(rows, columns)</c>, each sum in row order (the
     /// single-threaded order), columns spread over the team.
     /// </summary>
-    public static void SumRows(HelperTeam? team, ReadOnlyMemory<float> source, int rows, int columns, Memory<float> destination)
-    {
-        ChunkedGemm job = Start(Mode.SumRows, source, default, default, destination);
-        job._m = rows;
-        job._n = columns;
-        job._perChunk = SumColumns;
-        job.Execute(team, (columns + SumColumns - 1) / SumColumns);
-    }
+    public static void SumRows(HelperTeam? team, ReadOnlyMemory<float> source, int rows, int columns, Memory<float> destination) =>
+        ByColumns(Mode.SumRows, SumColumns, team, source, rows, columns, destination);
 
     /// <inheritdoc/>
     public void Run(int chunk)
@@ -145,6 +133,17 @@ internal sealed class ChunkedGemm : IChunkedWork
         job._addend = addend;
         job._c = c;
         return job;
+    }
+
+    /// <summary>A pass over source <c>(rows, columns)</c> in chunks of <paramref name="perChunk"/> columns.</summary>
+    private static void ByColumns(
+        Mode mode, int perChunk, HelperTeam? team, ReadOnlyMemory<float> source, int rows, int columns, Memory<float> destination)
+    {
+        ChunkedGemm job = Start(mode, source, default, default, destination);
+        job._m = rows;
+        job._n = columns;
+        job._perChunk = perChunk;
+        job.Execute(team, (columns + perChunk - 1) / perChunk);
     }
 
     private static int RoundUp(int value, int multiple) => Math.Max(multiple, (value + multiple - 1) / multiple * multiple);
