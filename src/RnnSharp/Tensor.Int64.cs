@@ -32,6 +32,13 @@ public partial class Tensor
         return new(_int64, _offset, _numel);
     }
 
+    /// <summary>The int64 elements as read-only memory over the storage (no copy), for work spread over threads.</summary>
+    internal ReadOnlyMemory<long> AsReadOnlyInt64Memory()
+    {
+        CheckInt64();
+        return new(_int64, _offset, _numel);
+    }
+
     /// <summary>Returns the value of a one-element int64 tensor. Equivalent to <c>tensor.item()</c> on a <c>torch.long</c> tensor.</summary>
     /// <returns>The single element.</returns>
     /// <exception cref="InvalidOperationException">The tensor is float32 or does not have exactly one element.</exception>

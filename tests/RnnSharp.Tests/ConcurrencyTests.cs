@@ -85,6 +85,54 @@ public sealed class ConcurrencyTests
         TensorAssert.AllClose(multi.Output, reference.Forward(input, h0).Output, rtol: 1e-5, atol: 1e-5);
     }
 
+    [Theory]
+    [InlineData(64, 512, 1, 1)]
+    [InlineData(33, 100, 2, 2)]
+    [InlineData(20, 1000, 1, 1)]
+    [InlineData(16, 256, 2, 2)]
+    public void Backward_TwoThreadsVersusOne_GivesIdenticalGradients(int batch, int hidden, int layers, int directions)
+    {
+        // Backward splits its products, transpose and bias sums over helper threads: every gradient must keep its bits.
+        Tensor input = Torch.Rand([9, batch, 48], new Generator(4));
+        Tensor h0 = Torch.Rand([layers * directions, batch, hidden], new Generator(5));
+        Tensor gradOutput = Torch.Rand([9, batch, directions * hidden], new Generator(6));
+        Tensor gradHN = Torch.Rand([layers * directions, batch, hidden], new Generator(7));
+
+        Tensor[] single = WithThreads(1, () => Gradients(layers, directions, hidden, input, h0, gradOutput, gradHN));
+        Tensor[] multi = WithThreads(Environment.ProcessorCount, () => Gradients(layers, directions, hidden, input, h0, gradOutput, gradHN));
+
+        multi.Should().HaveSameCount(single);
+        for (int i = 0; i < single.Length; i++)
+        {
+            TensorAssert.BitEqual(multi[i], single[i], $"gradient {i}");
+        }
+    }
+
+    [Theory]
+    [InlineData(0.0, Reduction.Mean)]
+    [InlineData(0.1, Reduction.None)]
+    public void CrossEntropyLoss_TwoThreadsVersusOne_GivesIdenticalLossAndGradient(double labelSmoothing, Reduction reduction)
+    {
+        // Large enough that log_softmax and the backward split their rows over helper threads.
+        Tensor logits = Torch.Rand([700, 500], new Generator(8)) * 10f;
+        var random = new Random(9);
+        Tensor target = Torch.Tensor(Enumerable.Range(0, 700).Select(_ => (long)random.Next(500)).ToArray());
+
+        (Tensor Loss, Tensor Grad) Run()
+        {
+            Tensor x = logits.Detach().RequiresGrad_();
+            Tensor loss = new CrossEntropyLoss(reduction: reduction, labelSmoothing: labelSmoothing).Forward(x, target);
+            loss.Sum().Backward();
+            return (loss, x.Grad!);
+        }
+
+        var single = WithThreads(1, Run);
+        var multi = WithThreads(Environment.ProcessorCount, Run);
+
+        TensorAssert.BitEqual(multi.Loss, single.Loss);
+        TensorAssert.BitEqual(multi.Grad, single.Grad);
+    }
+
     [Fact]
     public void SetNumThreads_NotPositive_ThrowsWithPyTorchMessage()
     {
@@ -101,6 +149,17 @@ public sealed class ConcurrencyTests
         var hN = Tensor.Zeros(like.HN.Shape.ToArray());
         rnn.Forward(input, null, output, hN);
         return new RnnOutput(output, hN);
+    }
+
+    /// <summary>The gradients of input, h0 and every parameter for given output and h_n gradients.</summary>
+    private static Tensor[] Gradients(int layers, int directions, int hidden, Tensor input, Tensor h0, Tensor gradOutput, Tensor gradHN)
+    {
+        var rnn = new Rnn(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)) { Kernel = RecurrentKernel.Packed };
+        Tensor x = input.Detach().RequiresGrad_();
+        Tensor state = h0.Detach().RequiresGrad_();
+        var (output, hN) = rnn.Forward(x, state);
+        ((output * gradOutput).Sum() + (hN * gradHN).Sum()).Backward();
+        return [x.Grad!, state.Grad!, .. rnn.Parameters().Select(p => p.Grad!)];
     }
 
     private static T WithThreads<T>(int threads, Func<T> action)

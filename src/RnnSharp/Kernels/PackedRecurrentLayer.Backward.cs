@@ -19,68 +19,71 @@ internal sealed partial class PackedRecurrentLayer
     /// Back-propagation through time for one direction (formulas in <see cref="RecurrentLayerBackward"/>), as
     /// llm.c's fused backward passes: per step one product <c>dz_t · W_hh</c> whose epilogue adds the output
     /// gradient of the previous step; then <c>dz · W_ih</c>, <c>dzᵀ · x</c> and <c>dzᵀ · h_prev</c> as one product
-    /// each over all steps. Writes every non-empty span of <paramref name="gradients"/>; allocates nothing.
+    /// each over all steps. The products (and the transpose and bias sum) are cut into chunks of whole output
+    /// elements that <paramref name="team"/>'s helpers share (see <see cref="ChunkedGemm"/>), so results do not
+    /// depend on the thread count. Writes every non-empty buffer of <paramref name="gradients"/>; allocates nothing.
     /// </summary>
-    public static void Backward(in RecurrentLayerSaved saved, in RecurrentLayerGradients gradients, Span<float> workspace)
+    public static void Backward(
+        in RecurrentLayerSaved saved, in RecurrentLayerGradients gradients, Memory<float> workspace, HelperTeam? team = null)
     {
         int seqLen = saved.SeqLen, batch = saved.Batch, inputSize = saved.InputSize, hidden = saved.HiddenSize;
         int rows = seqLen * batch;
-        Span<float> dz = workspace[..(rows * hidden)];
+        Memory<float> dz = workspace[..(rows * hidden)];
         workspace = workspace[(rows * hidden)..];
-        Span<float> dzT = workspace[..(rows * hidden)];
+        Memory<float> dzT = workspace[..(rows * hidden)];
         workspace = workspace[(rows * hidden)..];
-        Span<float> dh = workspace[..(batch * hidden)];
+        Memory<float> dh = workspace[..(batch * hidden)];
         workspace = workspace[(batch * hidden)..];
-        Span<float> weightHh = workspace[..PackedGemm.PackedLength(hidden, hidden)];
+        Memory<float> weightHh = workspace[..PackedGemm.PackedLength(hidden, hidden)];
         workspace = workspace[weightHh.Length..];
-        Span<float> weightIh = workspace[..PackedGemm.PackedLength(inputSize, hidden)];
-        Span<float> packedRows = workspace[weightIh.Length..];
+        Memory<float> weightIh = workspace[..PackedGemm.PackedLength(inputSize, hidden)];
+        Memory<float> packedRows = workspace[weightIh.Length..];
 
         // dz_t · W_hh = dz_t · (W_hhᵀ)ᵀ: pack W_hhᵀ, which is W_hh's rows copied as they are.
         if (seqLen > 1 || !gradients.H0.IsEmpty)
         {
-            PackedGemm.PackTransposedRows(saved.WeightHh, hidden, hidden, hidden, hidden, 0, weightHh);
+            PackedGemm.PackTransposedRows(saved.WeightHh, hidden, hidden, hidden, hidden, 0, weightHh.Span);
         }
 
-        RecurrentLayerBackward.FinalStateGradient(saved, dh);
+        RecurrentLayerBackward.FinalStateGradient(saved, dh.Span);
         for (int i = 0; i < seqLen; i++)
         {
             int t = RecurrentLayerBackward.StepAt(saved, i);
-            RecurrentLayerBackward.ActivationGradient(saved, t, dh, dz);
-            ReadOnlySpan<float> dzStep = dz.Slice(t * batch * hidden, batch * hidden);
+            RecurrentLayerBackward.ActivationGradient(saved, t, dh.Span, dz.Span);
+            ReadOnlyMemory<float> dzStep = dz.Slice(t * batch * hidden, batch * hidden);
             if (i < seqLen - 1)
             {
                 // dh_(t−1) = (dz_t · W_hh) + dout_(t−1), the addition in the GEMM's epilogue.
                 int previous = RecurrentLayerBackward.PreviousStep(saved, t);
-                ReadOnlySpan<float> addend = saved.GradOutput.IsEmpty
+                ReadOnlyMemory<float> addend = saved.GradOutput.IsEmpty
                     ? default
                     : saved.GradOutput[((previous * batch * saved.Width) + saved.ColumnOffset)..];
-                PackedGemm.Multiply(dzStep, hidden, weightHh, default, addend, saved.Width, dh, hidden, batch, hidden, hidden);
+                ChunkedGemm.Multiply(team, dzStep, hidden, weightHh, addend, saved.Width, dh, hidden, batch, hidden, hidden, byPanels: true);
             }
             else if (!gradients.H0.IsEmpty)
             {
-                PackedGemm.Multiply(dzStep, hidden, weightHh, default, default, 0, gradients.H0, hidden, batch, hidden, hidden);
+                ChunkedGemm.Multiply(team, dzStep, hidden, weightHh, default, 0, gradients.H0, hidden, batch, hidden, hidden, byPanels: true);
             }
         }
 
         if (!gradients.Input.IsEmpty)
         {
             // dx = dz · W_ih (+ the other direction's share, through the epilogue's addend).
-            PackedGemm.PackTransposedRows(saved.WeightIh, inputSize, hidden, inputSize, hidden, 0, weightIh);
-            ReadOnlySpan<float> addend = gradients.AccumulateInput ? gradients.Input : default;
-            PackedGemm.Multiply(dz, hidden, weightIh, default, addend, inputSize, gradients.Input, inputSize, rows, inputSize, hidden);
+            PackedGemm.PackTransposedRows(saved.WeightIh, inputSize, hidden, inputSize, hidden, 0, weightIh.Span);
+            ReadOnlyMemory<float> addend = gradients.AccumulateInput ? gradients.Input : default;
+            ChunkedGemm.Multiply(team, dz, hidden, weightIh, addend, inputSize, gradients.Input, inputSize, rows, inputSize, hidden);
         }
 
         if (!gradients.WeightIh.IsEmpty || !gradients.WeightHh.IsEmpty)
         {
-            Transpose(dz, rows, hidden, dzT);
+            ChunkedGemm.Transpose(team, dz, rows, hidden, dzT);
         }
 
         if (!gradients.WeightIh.IsEmpty)
         {
             // dW_ih = dzᵀ · x: the rows of x packed as they are.
-            PackedGemm.PackTransposedRows(saved.Input, inputSize, rows, inputSize, rows, 0, packedRows);
-            PackedGemm.Multiply(dzT, rows, packedRows, default, default, 0, gradients.WeightIh, inputSize, hidden, inputSize, rows);
+            PackedGemm.PackTransposedRows(saved.Input, inputSize, rows, inputSize, rows, 0, packedRows.Span);
+            ChunkedGemm.Multiply(team, dzT, rows, packedRows, default, 0, gradients.WeightIh, inputSize, hidden, inputSize, rows);
         }
 
         if (!gradients.WeightHh.IsEmpty)
@@ -92,37 +95,25 @@ internal sealed partial class PackedRecurrentLayer
             if (shifted > 0)
             {
                 PackedGemm.PackTransposedRows(
-                    saved.Reverse ? states[(batch * saved.Width)..] : states, saved.Width, shifted, hidden, rows, saved.Reverse ? 0 : batch, packedRows);
+                    saved.Reverse ? states[(batch * saved.Width)..] : states, saved.Width, shifted, hidden, rows, saved.Reverse ? 0 : batch, packedRows.Span);
             }
 
             if (saved.H0.IsEmpty)
             {
-                PackedGemm.ClearRows(batch, hidden, rows, h0Rows, packedRows);
+                PackedGemm.ClearRows(batch, hidden, rows, h0Rows, packedRows.Span);
             }
             else
             {
-                PackedGemm.PackTransposedRows(saved.H0, hidden, batch, hidden, rows, h0Rows, packedRows);
+                PackedGemm.PackTransposedRows(saved.H0, hidden, batch, hidden, rows, h0Rows, packedRows.Span);
             }
 
-            PackedGemm.Multiply(dzT, rows, packedRows, default, default, 0, gradients.WeightHh, hidden, hidden, hidden, rows);
+            ChunkedGemm.Multiply(team, dzT, rows, packedRows, default, 0, gradients.WeightHh, hidden, hidden, hidden, rows);
         }
 
         if (!gradients.Bias.IsEmpty)
         {
-            RecurrentLayerBackward.BiasGradient(dz, rows, hidden, gradients.Bias);
-        }
-    }
-
-    /// <summary>source <c>(rows, columns)</c> into destination <c>(columns, rows)</c>.</summary>
-    private static void Transpose(ReadOnlySpan<float> source, int rows, int columns, Span<float> destination)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<float> row = source.Slice(r * columns, columns);
-            for (int c = 0; c < columns; c++)
-            {
-                destination[(c * rows) + r] = row[c];
-            }
+            // db = Σ_rows dz, each column summed in row order (RecurrentLayerBackward.BiasGradient's order).
+            ChunkedGemm.SumRows(team, dz, rows, hidden, gradients.Bias);
         }
     }
 }

@@ -40,7 +40,7 @@ internal static class RecurrentLayerBackward
             for (int n = 0; n < s.Batch; n++)
             {
                 Span<float> row = dh.Slice(n * hidden, hidden);
-                TensorPrimitives.Add(row, s.GradOutput.Slice((((t * s.Batch) + n) * s.Width) + s.ColumnOffset, hidden), row);
+                TensorPrimitives.Add(row, s.GradOutput.Span.Slice((((t * s.Batch) + n) * s.Width) + s.ColumnOffset, hidden), row);
             }
         }
     }

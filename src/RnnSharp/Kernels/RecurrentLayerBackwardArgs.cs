@@ -24,7 +24,7 @@ internal readonly ref struct RecurrentLayerSaved
     public ReadOnlySpan<float> WeightHh { get; init; }
 
     /// <summary>The gradient of the layer's outputs <c>(L, N, W)</c> (same columns as <see cref="Hidden"/>), or empty for zeros.</summary>
-    public ReadOnlySpan<float> GradOutput { get; init; }
+    public ReadOnlyMemory<float> GradOutput { get; init; }
 
     /// <summary>The gradient of the final state <c>(N, H)</c>, or empty for zeros.</summary>
     public ReadOnlySpan<float> GradHN { get; init; }
@@ -49,25 +49,26 @@ internal readonly ref struct RecurrentLayerSaved
 }
 
 /// <summary>
-/// Where the backward pass of one direction of one layer writes. Every span may be empty to skip that gradient.
+/// Where the backward pass of one direction of one layer writes (memory, which helper threads can write too). Every
+/// buffer may be empty to skip that gradient.
 /// </summary>
 internal readonly ref struct RecurrentLayerGradients
 {
     /// <summary><c>dL/d input</c> <c>(L, N, I)</c>: written, or added to when <see cref="AccumulateInput"/> is set.</summary>
-    public Span<float> Input { get; init; }
+    public Memory<float> Input { get; init; }
 
     /// <summary>Whether <see cref="Input"/> already holds the other direction's share, to be added to.</summary>
     public bool AccumulateInput { get; init; }
 
     /// <summary><c>dL/dW_ih</c> <c>(H, I)</c>, written.</summary>
-    public Span<float> WeightIh { get; init; }
+    public Memory<float> WeightIh { get; init; }
 
     /// <summary><c>dL/dW_hh</c> <c>(H, H)</c>, written.</summary>
-    public Span<float> WeightHh { get; init; }
+    public Memory<float> WeightHh { get; init; }
 
     /// <summary><c>dL/db_ih</c> <c>(H)</c>, which equals <c>dL/db_hh</c>: written.</summary>
-    public Span<float> Bias { get; init; }
+    public Memory<float> Bias { get; init; }
 
     /// <summary><c>dL/dh0</c> <c>(N, H)</c>, written.</summary>
-    public Span<float> H0 { get; init; }
+    public Memory<float> H0 { get; init; }
 }

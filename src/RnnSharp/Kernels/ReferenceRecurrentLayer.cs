@@ -61,6 +61,8 @@ internal static class ReferenceRecurrentLayer
         int rows = seqLen * batch;
         Span<float> dz = workspace[..(rows * hidden)];
         Span<float> dh = workspace.Slice(rows * hidden, batch * hidden);
+        ReadOnlySpan<float> gradOutput = saved.GradOutput.Span;
+        Span<float> dInput = gradients.Input.Span, dWeightIh = gradients.WeightIh.Span, dWeightHh = gradients.WeightHh.Span;
 
         RecurrentLayerBackward.FinalStateGradient(saved, dh);
         for (int i = 0; i < seqLen; i++)
@@ -68,7 +70,7 @@ internal static class ReferenceRecurrentLayer
             int t = RecurrentLayerBackward.StepAt(saved, i);
             RecurrentLayerBackward.ActivationGradient(saved, t, dh, dz);
             bool first = i == seqLen - 1;
-            Span<float> target = first ? gradients.H0 : dh;
+            Span<float> target = first ? gradients.H0.Span : dh;
             if (target.IsEmpty)
             {
                 continue;
@@ -89,7 +91,7 @@ internal static class ReferenceRecurrentLayer
 
                     target[(n * hidden) + j] = first || saved.GradOutput.IsEmpty
                         ? sum
-                        : sum + saved.GradOutput[(((previous * batch) + n) * saved.Width) + saved.ColumnOffset + j];
+                        : sum + gradOutput[(((previous * batch) + n) * saved.Width) + saved.ColumnOffset + j];
                 }
             }
         }
@@ -106,14 +108,14 @@ internal static class ReferenceRecurrentLayer
                         sum += dz[(r * hidden) + j] * saved.WeightIh[(j * inputSize) + k];
                     }
 
-                    gradients.Input[(r * inputSize) + k] = gradients.AccumulateInput ? gradients.Input[(r * inputSize) + k] + sum : sum;
+                    dInput[(r * inputSize) + k] = gradients.AccumulateInput ? dInput[(r * inputSize) + k] + sum : sum;
                 }
             }
         }
 
         if (!gradients.WeightIh.IsEmpty)
         {
-            gradients.WeightIh[..(hidden * inputSize)].Clear();
+            dWeightIh[..(hidden * inputSize)].Clear();
             for (int r = 0; r < rows; r++)
             {
                 for (int j = 0; j < hidden; j++)
@@ -121,7 +123,7 @@ internal static class ReferenceRecurrentLayer
                     float g = dz[(r * hidden) + j];
                     for (int k = 0; k < inputSize; k++)
                     {
-                        gradients.WeightIh[(j * inputSize) + k] += g * saved.Input[(r * inputSize) + k];
+                        dWeightIh[(j * inputSize) + k] += g * saved.Input[(r * inputSize) + k];
                     }
                 }
             }
@@ -129,7 +131,7 @@ internal static class ReferenceRecurrentLayer
 
         if (!gradients.WeightHh.IsEmpty)
         {
-            gradients.WeightHh[..(hidden * hidden)].Clear();
+            dWeightHh[..(hidden * hidden)].Clear();
             for (int t = 0; t < seqLen; t++)
             {
                 for (int n = 0; n < batch; n++)
@@ -145,7 +147,7 @@ internal static class ReferenceRecurrentLayer
                         float g = dz[(((t * batch) + n) * hidden) + j];
                         for (int k = 0; k < hidden; k++)
                         {
-                            gradients.WeightHh[(j * hidden) + k] += g * previous[k];
+                            dWeightHh[(j * hidden) + k] += g * previous[k];
                         }
                     }
                 }
@@ -154,7 +156,7 @@ internal static class ReferenceRecurrentLayer
 
         if (!gradients.Bias.IsEmpty)
         {
-            RecurrentLayerBackward.BiasGradient(dz, rows, hidden, gradients.Bias);
+            RecurrentLayerBackward.BiasGradient(dz, rows, hidden, gradients.Bias.Span);
         }
     }
 }

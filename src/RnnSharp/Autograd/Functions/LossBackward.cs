@@ -12,7 +12,6 @@ internal sealed class ClassIndexLossBackward : Node
 {
     private readonly string _name;
     private readonly int[] _inputShape;
-    private readonly float[]? _logProbs;
     private readonly float[] _weight;
     private readonly ClassLayout _layout;
     private readonly long _ignoreIndex;
@@ -20,8 +19,12 @@ internal sealed class ClassIndexLossBackward : Node
     private readonly Reduction _reduction;
     private readonly float _totalWeight;
     private SavedTensor _target;
+    private float[]? _logProbs;
 
-    /// <summary>For cross entropy: <paramref name="logProbs"/> is log_softmax(input, 1). For nll_loss: null.</summary>
+    /// <summary>
+    /// For cross entropy: <paramref name="logProbs"/> is log_softmax(input, 1), rented from the shared pool; the node
+    /// returns it when the graph is freed. For nll_loss: null.
+    /// </summary>
     public ClassIndexLossBackward(
         string name, Tensor input, Tensor target, float[]? logProbs, float[] weight, ClassLayout layout, long ignoreIndex,
         double labelSmoothing, Reduction reduction, float totalWeight)
@@ -51,22 +54,31 @@ internal sealed class ClassIndexLossBackward : Node
         }
 
         Tensor gradInput = Tensor.Empty((int[])_inputShape.Clone());
-        ReadOnlySpan<long> target = _target.Unpack().AsReadOnlyInt64Span();
-        if (_logProbs is null)
+        Tensor target = _target.Unpack();
+        float[]? logProbs = _logProbs;
+        if (logProbs is null)
         {
-            NllLossKernel.Backward(g.AsReadOnlySpan(), target, _weight, _layout, _ignoreIndex, _reduction, _totalWeight, gradInput.AsSpan());
+            NllLossKernel.Backward(
+                g.AsReadOnlySpan(), target.AsReadOnlyInt64Span(), _weight, _layout, _ignoreIndex, _reduction, _totalWeight, gradInput.AsSpan());
         }
         else
         {
-            CrossEntropyKernel.BackwardIndices(
-                g.AsReadOnlySpan(), _logProbs, target, _weight, _layout, _ignoreIndex, _labelSmoothing, _reduction, _totalWeight,
-                gradInput.AsSpan());
+            ChunkedCrossEntropy.BackwardIndices(
+                g.AsReadOnlyMemory(), logProbs, target.AsReadOnlyInt64Memory(), _weight, _layout, _ignoreIndex, _labelSmoothing,
+                _reduction, _totalWeight, gradInput.AsMemory());
         }
 
         return [gradInput];
     }
 
-    private protected override void ReleaseSaved() => _target = default;
+    private protected override void ReleaseSaved()
+    {
+        _target = default;
+        if (Interlocked.Exchange(ref _logProbs, null) is { } logProbs)
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(logProbs);
+        }
+    }
 }
 
 /// <summary>

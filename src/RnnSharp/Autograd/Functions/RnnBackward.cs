@@ -193,29 +193,30 @@ internal sealed class RnnBackward : Node
             ? PackedRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, columns, hidden)
             : ReferenceRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, hidden);
         float[] scratch = ArrayPool<float>.Shared.Rent((3 * rows * columns) + workspaceLength);
+        HelperTeam? team = Packed ? rnn.AcquireTeam(_seqLen, _batch) : null;
         try
         {
-            Span<float> gradA = scratch.AsSpan(0, rows * columns);
-            Span<float> spare = scratch.AsSpan(rows * columns, rows * columns);
+            Memory<float> gradA = scratch.AsMemory(0, rows * columns);
+            Memory<float> spare = scratch.AsMemory(rows * columns, rows * columns);
             Span<float> x = scratch.AsSpan(2 * rows * columns, rows * columns);
-            Span<float> workspace = scratch.AsSpan(3 * rows * columns, workspaceLength);
+            Memory<float> workspace = scratch.AsMemory(3 * rows * columns, workspaceLength);
 
             // The top layer's output gradient, seq-first; zeros when only h_n received one.
-            Span<float> gradOutput = gradA[..(rows * width)];
+            Memory<float> gradOutput = gradA[..(rows * width)];
             if (gradOutputs[0] is { } g)
             {
                 if (transpose)
                 {
-                    Rnn.SwapFirstTwoDims(g.AsReadOnlySpan(), gradOutput, _batch, _seqLen, width);
+                    Rnn.SwapFirstTwoDims(g.AsReadOnlySpan(), gradOutput.Span, _batch, _seqLen, width);
                 }
                 else
                 {
-                    g.AsReadOnlySpan().CopyTo(gradOutput);
+                    g.AsReadOnlySpan().CopyTo(gradOutput.Span);
                 }
             }
             else
             {
-                gradOutput.Clear();
+                gradOutput.Span.Clear();
             }
 
             ReadOnlySpan<float> gradHN = gradOutputs[1] is { } gh ? gh.AsReadOnlySpan() : default;
@@ -226,8 +227,8 @@ internal sealed class RnnBackward : Node
                 ReadOnlySpan<float> states = Hidden(layer).Span;
 
                 // Gradient of this layer's input: the next layer down's output gradient, or the caller's input gradient.
-                Span<float> dx = layer > lowest ? spare[..(rows * width)]
-                    : layer == 0 && grads[0] is { } gi ? (transpose ? spare[..(rows * inputSize)] : gi.AsSpan())
+                Memory<float> dx = layer > lowest ? spare[..(rows * width)]
+                    : layer == 0 && grads[0] is { } gi ? (transpose ? spare[..(rows * inputSize)] : gi.AsMemory())
                     : default;
 
                 // This layer's input, seq-first, when a dW_ih needs it.
@@ -265,18 +266,18 @@ internal sealed class RnnBackward : Node
                     {
                         Input = dx,
                         AccumulateInput = direction == 1,
-                        WeightIh = grads[p] is { } gw ? gw.AsSpan() : default,
-                        WeightHh = grads[p + 1] is { } gu ? gu.AsSpan() : default,
-                        Bias = biasGrad is null ? default : biasGrad.AsSpan(),
-                        H0 = grads[1] is { } g0 ? g0.AsSpan().Slice(index * stepState, stepState) : default,
+                        WeightIh = grads[p] is { } gw ? gw.AsMemory() : default,
+                        WeightHh = grads[p + 1] is { } gu ? gu.AsMemory() : default,
+                        Bias = biasGrad is null ? default : biasGrad.AsMemory(),
+                        H0 = grads[1] is { } g0 ? g0.AsMemory().Slice(index * stepState, stepState) : default,
                     };
                     if (Packed)
                     {
-                        PackedRecurrentLayer.Backward(saved, gradients, workspace);
+                        PackedRecurrentLayer.Backward(saved, gradients, workspace, team);
                     }
                     else
                     {
-                        ReferenceRecurrentLayer.Backward(saved, gradients, workspace);
+                        ReferenceRecurrentLayer.Backward(saved, gradients, workspace.Span);
                     }
 
                     // db_ih and db_hh are the same sum.
@@ -290,7 +291,7 @@ internal sealed class RnnBackward : Node
                 {
                     if (Dropout)
                     {
-                        TensorPrimitives.Multiply(dx, Mask(layer - 1).Span, dx);
+                        TensorPrimitives.Multiply(dx.Span, Mask(layer - 1).Span, dx.Span);
                     }
 
                     // dx is the layer below's output gradient; the buffer that held this layer's becomes the spare.
@@ -300,12 +301,13 @@ internal sealed class RnnBackward : Node
                 }
                 else if (transpose && layer == 0 && grads[0] is { } inputGrad)
                 {
-                    Rnn.SwapFirstTwoDims(dx, inputGrad.AsSpan(), _seqLen, _batch, inputSize);
+                    Rnn.SwapFirstTwoDims(dx.Span, inputGrad.AsSpan(), _seqLen, _batch, inputSize);
                 }
             }
         }
         finally
         {
+            team?.Release();
             ArrayPool<float>.Shared.Return(scratch);
         }
 

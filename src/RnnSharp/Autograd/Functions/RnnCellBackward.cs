@@ -116,7 +116,7 @@ internal sealed class RnnCellBackward : Node
             H0 = hx is null ? default : hx.AsReadOnlySpan(),
             WeightIh = weightIh is null ? default : weightIh.AsReadOnlySpan(),
             WeightHh = weightHh is null ? default : weightHh.AsReadOnlySpan(),
-            GradOutput = g.AsReadOnlySpan(),
+            GradOutput = g.AsReadOnlyMemory(),
             SeqLen = 1,
             Batch = _batch,
             InputSize = inputSize,
@@ -127,11 +127,11 @@ internal sealed class RnnCellBackward : Node
         Tensor? biasGrad = _parameters.Length == 4 ? grads[4] ?? grads[5] : null;
         var gradients = new RecurrentLayerGradients
         {
-            Input = grads[0] is { } gi ? gi.AsSpan() : default,
-            H0 = grads[1] is { } gh ? gh.AsSpan() : default,
-            WeightIh = grads[2] is { } gw ? gw.AsSpan() : default,
-            WeightHh = grads[3] is { } gu ? gu.AsSpan() : default,
-            Bias = biasGrad is null ? default : biasGrad.AsSpan(),
+            Input = grads[0] is { } gi ? gi.AsMemory() : default,
+            H0 = grads[1] is { } gh ? gh.AsMemory() : default,
+            WeightIh = grads[2] is { } gw ? gw.AsMemory() : default,
+            WeightHh = grads[3] is { } gu ? gu.AsMemory() : default,
+            Bias = biasGrad is null ? default : biasGrad.AsMemory(),
         };
         int length = _packed
             ? PackedRecurrentLayer.BackwardWorkspaceLength(1, _batch, inputSize, hidden)

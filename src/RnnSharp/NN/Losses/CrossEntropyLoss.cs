@@ -1,3 +1,4 @@
+using System.Buffers;
 using RnnSharp.Autograd;
 using RnnSharp.Kernels;
 
@@ -87,15 +88,20 @@ public sealed class CrossEntropyLoss : Module
     private Tensor ForwardIndices(Tensor input, Tensor target)
     {
         ClassLayout layout = ClassTargets.Check(input, target, Weight, IgnoreIndex);
-        float[] logProbs = LogSoftmax(input, layout);
+        float[] logProbs = LogSoftmax(input, layout, pooled: true);
         Tensor output = Tensor.Empty(ClassTargets.OutputShape(target.Shape, Reduction));
         float total = CrossEntropyKernel.ForwardIndices(
             logProbs, target.AsReadOnlyInt64Span(), _weight, layout, IgnoreIndex, LabelSmoothing, Reduction, output.AsSpan());
         if (Tensor.MustRecord(input))
         {
+            // The node keeps the pooled log-probabilities and returns them when the graph is freed.
             string name = LabelSmoothing > 0 ? "AddBackward0" : ClassTargets.NllName(input.Dim, Reduction);
             output.SetGradFn(new ClassIndexLossBackward(
                 name, input, target, logProbs, _weight, layout, IgnoreIndex, LabelSmoothing, Reduction, total));
+        }
+        else
+        {
+            ArrayPool<float>.Shared.Return(logProbs);
         }
 
         return output;
@@ -121,7 +127,7 @@ public sealed class CrossEntropyLoss : Module
         }
 
         var layout = new ClassLayout(x.Length == 1 ? 1 : x[0], classes, x.Length > 2 ? ShapeMath.CheckedNumel(x[2..], nameof(input)) : 1);
-        float[] logProbs = LogSoftmax(input, layout);
+        float[] logProbs = LogSoftmax(input, layout, pooled: false);
         int[] unreduced = x.Length == 1 ? [] : [x[0], .. x[2..]];
         Tensor output = Tensor.Empty(ClassTargets.OutputShape(unreduced, Reduction));
         CrossEntropyKernel.ForwardProbabilities(logProbs, target.AsReadOnlySpan(), _weight, layout, LabelSmoothing, Reduction, output.AsSpan());
@@ -133,11 +139,14 @@ public sealed class CrossEntropyLoss : Module
         return output;
     }
 
-    /// <summary><c>log_softmax(input, 1)</c> into a new array (kept for the backward pass).</summary>
-    private static float[] LogSoftmax(Tensor input, ClassLayout layout)
+    /// <summary>
+    /// <c>log_softmax(input, 1)</c> into a new array, or with <paramref name="pooled"/> into one rented from the shared
+    /// pool (possibly longer) that the caller returns (kept for the backward pass).
+    /// </summary>
+    private static float[] LogSoftmax(Tensor input, ClassLayout layout, bool pooled)
     {
-        var logProbs = GC.AllocateUninitializedArray<float>(input.NumElements);
-        LogSoftmaxKernel.Forward(input.AsReadOnlySpan(), layout.Batch, layout.Classes, layout.Inner, logProbs);
+        float[] logProbs = pooled ? ArrayPool<float>.Shared.Rent(input.NumElements) : GC.AllocateUninitializedArray<float>(input.NumElements);
+        ChunkedCrossEntropy.LogSoftmax(input.AsReadOnlyMemory(), layout, logProbs);
         return logProbs;
     }
 }

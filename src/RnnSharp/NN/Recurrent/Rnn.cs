@@ -468,7 +468,7 @@ public sealed partial class Rnn : Module
     /// Helper threads for this call when it is big enough to gain from them (see <see cref="Torch.SetNumThreads"/>),
     /// otherwise <see langword="null"/>: small calls never pay for a thread hand-off.
     /// </summary>
-    private HelperTeam? AcquireTeam(int seqLen, int batch)
+    internal HelperTeam? AcquireTeam(int seqLen, int batch)
     {
         int threads = Torch.GetNumThreads();
         if (threads <= 1)
