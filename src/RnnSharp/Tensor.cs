@@ -1,15 +1,20 @@
 namespace RnnSharp;
 
 /// <summary>
-/// A dense, row-major (contiguous) tensor of <see cref="float"/> values: the counterpart of a CPU
-/// <c>torch.Tensor</c> of dtype <c>torch.float32</c>.
+/// A dense, row-major (contiguous) CPU tensor of float32 values — or of int64 values for class indices — that can
+/// take part in automatic differentiation: the counterpart of <c>torch.Tensor</c> with dtype <c>torch.float32</c>
+/// or <c>torch.int64</c>.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The elements live in a flat <see cref="float"/> array in row-major order; <see cref="Shape"/> gives the
-/// length of each dimension. A tensor built with <see cref="Tensor(float[], int[])"/> uses the caller's array
-/// as its storage without copying (like <c>torch.from_numpy</c>), and views made by <see cref="View(int[])"/>
-/// share storage with their source, as in PyTorch.
+/// The elements live in a flat array in row-major order; <see cref="Shape"/> gives the length of each dimension
+/// and <see cref="DType"/> the element type. A tensor built with <see cref="Tensor(float[], int[])"/> uses the
+/// caller's array as its storage without copying (like <c>torch.from_numpy</c>), and views made by
+/// <see cref="View(int[])"/> share storage with their source, as in PyTorch.
+/// </para>
+/// <para>
+/// Operations on tensors that require grad record a graph while grad mode is on (see <see cref="RequiresGrad"/>,
+/// <see cref="Backward"/> and <see cref="Torch.NoGrad"/>); <see cref="GradFn"/> names each step as PyTorch does.
 /// </para>
 /// <para><see cref="ToString"/> prints exactly what PyTorch's <c>str(tensor)</c> prints.</para>
 /// </remarks>
