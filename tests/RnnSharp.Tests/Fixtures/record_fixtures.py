@@ -915,6 +915,7 @@ def main():
     record_ops()
     from record_rnn_grad import record_rnn_grad  # likewise
     record_rnn_grad()
+    from record_lstm_gru import record_lstm_gru; record_lstm_gru()  # lstm_gru.json: LSTM/GRU and their cells
 
 
 if __name__ == "__main__":
