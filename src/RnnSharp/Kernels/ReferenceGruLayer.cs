@@ -60,8 +60,8 @@ internal static class ReferenceGruLayer
                 Span<float> hRow = output.Slice(row * h, h);
                 for (int j = 0; j < h; j++)
                 {
-                    double r = ReferenceLstmLayer.Sigmoid(a[j] + b[j]);
-                    double z = ReferenceLstmLayer.Sigmoid(a[h + j] + b[h + j]);
+                    double r = ReferenceGateAlgebra.Sigmoid(a[j] + b[j]);
+                    double z = ReferenceGateAlgebra.Sigmoid(a[h + j] + b[h + j]);
                     double g = Math.Tanh(a[(2 * h) + j] + (r * b[(2 * h) + j]));
                     gateRow[j] = (float)r;
                     gateRow[h + j] = (float)z;
@@ -107,6 +107,8 @@ internal static class ReferenceGruLayer
         var dh = new double[batch * h];
         var da = new double[g3];
         var db = new double[g3];
+        var dx = new double[inputSize];
+        var dhFromGates = new double[h];
         for (int e = 0; e < dh.Length; e++)
         {
             dh[e] = gradHN[e];
@@ -139,52 +141,25 @@ internal static class ReferenceGruLayer
                     dhRow[j] = dH * z;
                 }
 
-                for (int j = 0; j < g3; j++)
-                {
-                    dBiasIh[j] += da[j];
-                    dBiasHh[j] += db[j];
-                    for (int k = 0; k < inputSize; k++)
-                    {
-                        dWeightIh[(j * inputSize) + k] += da[j] * x[k];
-                    }
-
-                    for (int k = 0; k < h; k++)
-                    {
-                        dWeightHh[(j * h) + k] += db[j] * hPrev[k];
-                    }
-                }
-
-                for (int k = 0; k < inputSize; k++)
-                {
-                    double sum = 0.0;
-                    for (int j = 0; j < g3; j++)
-                    {
-                        sum += da[j] * weightIh[(j * inputSize) + k];
-                    }
-
-                    gradInput[(row * inputSize) + k] = (float)sum;
-                }
-
+                ReferenceGateAlgebra.AccumulateOuter(da, x, dWeightIh, dBiasIh);
+                ReferenceGateAlgebra.AccumulateOuter(db, hPrev, dWeightHh, dBiasHh);
+                ReferenceGateAlgebra.MultiplyTransposed(da, weightIh, dx);
+                ReferenceGateAlgebra.Store(dx, gradInput.Slice(row * inputSize, inputSize));
+                ReferenceGateAlgebra.MultiplyTransposed(db, weightHh, dhFromGates);
                 for (int k = 0; k < h; k++)
                 {
-                    double sum = 0.0;
-                    for (int j = 0; j < g3; j++)
-                    {
-                        sum += db[j] * weightHh[(j * h) + k];
-                    }
-
-                    dhRow[k] += sum;
+                    dhRow[k] += dhFromGates[k];
                 }
             }
         }
 
-        ReferenceLstmLayer.Store(dh, gradH0);
-        ReferenceLstmLayer.Store(dWeightIh, gradWeightIh);
-        ReferenceLstmLayer.Store(dWeightHh, gradWeightHh);
+        ReferenceGateAlgebra.Store(dh, gradH0);
+        ReferenceGateAlgebra.Store(dWeightIh, gradWeightIh);
+        ReferenceGateAlgebra.Store(dWeightHh, gradWeightHh);
         if (!gradBiasIh.IsEmpty)
         {
-            ReferenceLstmLayer.Store(dBiasIh, gradBiasIh);
-            ReferenceLstmLayer.Store(dBiasHh, gradBiasHh);
+            ReferenceGateAlgebra.Store(dBiasIh, gradBiasIh);
+            ReferenceGateAlgebra.Store(dBiasHh, gradBiasHh);
         }
     }
 }

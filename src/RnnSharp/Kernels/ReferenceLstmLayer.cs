@@ -65,7 +65,8 @@ internal static class ReferenceLstmLayer
                 Span<float> cellRow = cells.Slice(((t * batch) + n) * h, h);
                 for (int j = 0; j < h; j++)
                 {
-                    double i = Sigmoid(z[j]), f = Sigmoid(z[h + j]), g = Math.Tanh(z[(2 * h) + j]), o = Sigmoid(z[(3 * h) + j]);
+                    double i = ReferenceGateAlgebra.Sigmoid(z[j]), f = ReferenceGateAlgebra.Sigmoid(z[h + j]);
+                    double g = Math.Tanh(z[(2 * h) + j]), o = ReferenceGateAlgebra.Sigmoid(z[(3 * h) + j]);
                     double c = (f * cPrev[j]) + (i * g);
                     gateRow[j] = (float)i;
                     gateRow[h + j] = (float)f;
@@ -78,7 +79,7 @@ internal static class ReferenceLstmLayer
                 Span<float> hRow = output.Slice(((t * batch) + n) * p, p);
                 for (int r = 0; r < p; r++)
                 {
-                    hRow[r] = (float)(weightHr.IsEmpty ? m[r] : Dot(weightHr.Slice(r * h, h), m));
+                    hRow[r] = (float)(weightHr.IsEmpty ? m[r] : ReferenceGateAlgebra.Dot(weightHr.Slice(r * h, h), m));
                 }
             }
         }
@@ -126,6 +127,7 @@ internal static class ReferenceLstmLayer
         var dc = new double[batch * h];
         var dm = new double[h];
         var dz = new double[g4];
+        var dx = new double[inputSize];
         for (int e = 0; e < dh.Length; e++)
         {
             dh[e] = gradHN[e];
@@ -188,80 +190,29 @@ internal static class ReferenceLstmLayer
                     dcRow[j] = dC * f;
                 }
 
-                for (int j = 0; j < g4; j++)
-                {
-                    dBias[j] += dz[j];
-                    for (int k = 0; k < inputSize; k++)
-                    {
-                        dWeightIh[(j * inputSize) + k] += dz[j] * x[k];
-                    }
-
-                    for (int k = 0; k < p; k++)
-                    {
-                        dWeightHh[(j * p) + k] += dz[j] * hPrev[k];
-                    }
-                }
-
-                for (int k = 0; k < inputSize; k++)
-                {
-                    double sum = 0.0;
-                    for (int j = 0; j < g4; j++)
-                    {
-                        sum += dz[j] * weightIh[(j * inputSize) + k];
-                    }
-
-                    gradInput[(row * inputSize) + k] = (float)sum;
-                }
-
-                for (int k = 0; k < p; k++)
-                {
-                    double sum = 0.0;
-                    for (int j = 0; j < g4; j++)
-                    {
-                        sum += dz[j] * weightHh[(j * p) + k];
-                    }
-
-                    dhRow[k] = sum;
-                }
+                ReferenceGateAlgebra.AccumulateOuter(dz, x, dWeightIh, dBias);
+                ReferenceGateAlgebra.AccumulateOuter(dz, hPrev, dWeightHh, default);
+                ReferenceGateAlgebra.MultiplyTransposed(dz, weightIh, dx);
+                ReferenceGateAlgebra.Store(dx, gradInput.Slice(row * inputSize, inputSize));
+                ReferenceGateAlgebra.MultiplyTransposed(dz, weightHh, dhRow);
             }
         }
 
-        Store(dh, gradH0);
-        Store(dc, gradC0);
-        Store(dWeightIh, gradWeightIh);
-        Store(dWeightHh, gradWeightHh);
+        ReferenceGateAlgebra.Store(dh, gradH0);
+        ReferenceGateAlgebra.Store(dc, gradC0);
+        ReferenceGateAlgebra.Store(dWeightIh, gradWeightIh);
+        ReferenceGateAlgebra.Store(dWeightHh, gradWeightHh);
         if (!gradBias.IsEmpty)
         {
-            Store(dBias, gradBias);
+            ReferenceGateAlgebra.Store(dBias, gradBias);
         }
 
         if (!gradWeightHr.IsEmpty)
         {
-            Store(dWeightHr, gradWeightHr);
+            ReferenceGateAlgebra.Store(dWeightHr, gradWeightHr);
         }
     }
 
     /// <summary>The size of h: proj_size when it is positive, else hidden_size.</summary>
     public static int StateSize(int hiddenSize, int projSize) => projSize > 0 ? projSize : hiddenSize;
-
-    internal static double Sigmoid(double x) => 1.0 / (1.0 + Math.Exp(-x));
-
-    internal static void Store(ReadOnlySpan<double> source, Span<float> destination)
-    {
-        for (int e = 0; e < source.Length; e++)
-        {
-            destination[e] = (float)source[e];
-        }
-    }
-
-    private static double Dot(ReadOnlySpan<float> row, ReadOnlySpan<double> m)
-    {
-        double sum = 0.0;
-        for (int k = 0; k < row.Length; k++)
-        {
-            sum += row[k] * m[k];
-        }
-
-        return sum;
-    }
 }
