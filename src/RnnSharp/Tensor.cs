@@ -20,6 +20,9 @@ namespace RnnSharp;
 /// </remarks>
 public partial class Tensor
 {
+    [ThreadStatic]
+    private static bool t_poisonEmpty;
+
     private readonly float[] _storage;
     private readonly long[]? _int64;
     private readonly int _offset;
@@ -95,7 +98,23 @@ public partial class Tensor
     internal static Tensor Empty(int[] shape)
     {
         int numel = ShapeMath.CheckedNumel(shape, nameof(shape));
-        return new Tensor(GC.AllocateUninitializedArray<float>(numel), 0, shape, numel, new StorageVersion());
+        float[] storage = GC.AllocateUninitializedArray<float>(numel);
+        if (t_poisonEmpty)
+        {
+            storage.AsSpan().Fill(float.NaN);
+        }
+
+        return new Tensor(storage, 0, shape, numel, new StorageVersion());
+    }
+
+    /// <summary>
+    /// Tests set this (on their own thread) to fill <see cref="Empty"/>'s storage with NaN, which shows any element a
+    /// caller forgets to write.
+    /// </summary>
+    internal static bool PoisonEmpty
+    {
+        get => t_poisonEmpty;
+        set => t_poisonEmpty = value;
     }
 
     /// <summary>Makes an int64 tensor over <paramref name="data"/> (no copy). The shape array is owned by the new tensor.</summary>

@@ -78,6 +78,30 @@ public sealed class RnnForwardTests
         rnn.ToString().Should().Be(c.GetProperty("repr").GetString());
     }
 
+    [Theory]
+    [MemberData(nameof(DeterministicCases))]
+    public void Forward_ResultsAllocatedUninitialised_EveryElementIsWritten(string name)
+    {
+        // Forward allocates its results without zeroing them: with that storage filled with NaN instead, an element
+        // the kernels forgot to write would show up as NaN against PyTorch's numbers, recording a graph or not.
+        JsonElement c = Fixture.Case("rnn_forward.json", name);
+        Rnn rnn = Configs.CreateRnn(c.GetProperty("config"), new Generator(12345));
+        rnn.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
+        Tensor.PoisonEmpty = true;
+        try
+        {
+            AssertForwardMatchesRecording(rnn, c);
+            using (Torch.NoGrad())
+            {
+                AssertForwardMatchesRecording(rnn, c);
+            }
+        }
+        finally
+        {
+            Tensor.PoisonEmpty = false;
+        }
+    }
+
     private static void AssertForwardMatchesRecording(Rnn rnn, JsonElement c)
     {
         rnn.Train(c.GetProperty("training").GetBoolean());
