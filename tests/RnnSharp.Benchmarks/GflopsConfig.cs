@@ -33,7 +33,13 @@ public sealed class GflopsConfig : ManualConfig
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
             var report = summary[benchmarkCase];
-            object? config = benchmarkCase.Parameters["Config"];
+            if (report?.ResultStatistics is not null && benchmarkCase.Descriptor.Type == typeof(CeilingBenchmarks))
+            {
+                double flops = CeilingBenchmarks.FlopsOf(benchmarkCase.Descriptor.WorkloadMethod.Name);
+                return (flops / (report.ResultStatistics.Median / 1e9) / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            object? config = benchmarkCase.Parameters.Items.Any(p => p.Name == "Config") ? benchmarkCase.Parameters["Config"] : null;
             if (report?.ResultStatistics is null || config is null)
             {
                 return "-";
