@@ -151,6 +151,40 @@ public sealed class AutogradCoreTests
     }
 
     [Fact]
+    public void EnableGrad_InsideNoGrad_RecordsAgainLikePyTorch()
+    {
+        Tensor x = Torch.Ones(2, 3).RequiresGrad_();
+
+        using (Torch.NoGrad())
+        {
+            using (Torch.EnableGrad())
+            {
+                Torch.IsGradEnabled().Should().BeTrue();
+                x.View(6).GradFn!.Name.Should().Be(Fixture.Case(File, "view").GetProperty("grad_fn").GetString());
+            }
+
+            Torch.IsGradEnabled().Should().BeFalse();
+            x.View(6).GradFn.Should().BeNull();
+        }
+    }
+
+    [Fact]
+    public void NoGrad_DisposedOnAnotherThread_ThrowsAndKeepsThisThreadsMode()
+    {
+        IDisposable scope = Torch.NoGrad();
+        Exception? thrown = null;
+
+        var other = new Thread(() => thrown = Record.Exception(scope.Dispose));
+        other.Start();
+        other.Join();
+
+        thrown.Should().BeOfType<InvalidOperationException>();
+        Torch.IsGradEnabled().Should().BeFalse("the scope is still open on this thread");
+        scope.Dispose();
+        Torch.IsGradEnabled().Should().BeTrue();
+    }
+
+    [Fact]
     public void AutogradGrad_ReturnsGradientsWithoutTouchingGrad()
     {
         Tensor x = Torch.Ones(2, 3).RequiresGrad_();

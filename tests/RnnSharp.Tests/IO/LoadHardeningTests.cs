@@ -141,6 +141,31 @@ public sealed class LoadHardeningTests
     }
 
     [Fact]
+    public void LoadBudgetDefault_IsTheDocumentedRuleAndSaturates()
+    {
+        LoadBudget.Default(1000).Should().Be((LoadBudget.DefaultSizeMultiple * 1000) + LoadBudget.DefaultAllowanceBytes);
+        LoadBudget.Default(long.MaxValue / 2).Should().Be(long.MaxValue);
+        FluentActions.Invoking(() => LoadBudget.Default(-1)).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("fileLength");
+    }
+
+    [Fact]
+    public void Load_Zip64ArchiveWithMoreThan65535Entries_ReadsItsCentralDirectory()
+    {
+        // 70,000 storages: the writer must use the zip64 end-of-central-directory records, which the archive checks read too.
+        const int N = 70_000;
+        var tensors = Enumerable.Range(0, N).Select(i => ($"k{i}", TorchLoadTests.Pickle.Tensor($"{i}", 1, 0, [1], [1]))).ToArray();
+        var storages = Enumerable.Range(0, N).Select(i => ($"{i}", BitConverter.GetBytes((float)i))).ToArray();
+        byte[] file = TorchLoadTests.Checkpoint(TorchLoadTests.Pickle.StateDict(tensors), storages);
+        int eocd = file.AsSpan().LastIndexOf("PK\u0005\u0006"u8);
+        BitConverter.ToUInt16(file, eocd + 10).Should().Be(ushort.MaxValue, "the archive is in zip64 form");
+
+        TensorDictionary loaded = Torch.Load(new MemoryStream(file));
+
+        loaded.Count.Should().Be(N);
+        loaded[$"k{N - 1}"].Item().Should().Be(N - 1);
+    }
+
+    [Fact]
     public void Load_NegativeMaxBytes_ThrowsArgumentOutOfRange()
     {
         var act = () => Torch.Load(new MemoryStream([]), maxBytes: -1);
