@@ -11,7 +11,7 @@ namespace RnnSharp;
 /// and returns <c>fma(x, to − from, from)</c> rounded once to float32. A generator may be used from several
 /// threads; each fill takes a lock, as PyTorch's does.
 /// </remarks>
-public sealed class Generator
+public sealed partial class Generator
 {
     /// <summary>The seed a new generator starts from, as in PyTorch (<c>67280421310721</c>).</summary>
     public const ulong DefaultSeed = 67280421310721UL;
@@ -55,6 +55,7 @@ public sealed class Generator
         {
             _initialSeed = seed;
             _engine.Seed(seed);
+            _nextDoubleNormal = null; // as CPUGeneratorImpl::set_current_seed resets its cached normal
         }
 
         return this;
@@ -76,15 +77,21 @@ public sealed class Generator
     /// </summary>
     internal void FillUniform(Span<float> destination, float from, float to)
     {
-        const float Divisor = 1.0f / (1 << 24);
-        float range = to - from;
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++)
-            {
-                float x = (_engine.NextUInt32() & 0xFFFFFFu) * Divisor;
-                destination[i] = MathF.FusedMultiplyAdd(x, range, from);
-            }
+            FillUniformLocked(destination, from, to);
+        }
+    }
+
+    /// <summary><see cref="FillUniform"/> for a caller that already holds the lock.</summary>
+    private void FillUniformLocked(Span<float> destination, float from, float to)
+    {
+        const float Divisor = 1.0f / (1 << 24);
+        float range = to - from;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            float x = (_engine.NextUInt32() & 0xFFFFFFu) * Divisor;
+            destination[i] = MathF.FusedMultiplyAdd(x, range, from);
         }
     }
 
@@ -95,15 +102,11 @@ public sealed class Generator
     /// </summary>
     internal void FillBernoulli(Span<float> mask, double p)
     {
-        const double Divisor = 1.0 / (1UL << 53);
         lock (_lock)
         {
             for (int i = 0; i < mask.Length; i++)
             {
-                ulong hi = _engine.NextUInt32();
-                ulong lo = _engine.NextUInt32();
-                double u = (((hi << 32) | lo) & ((1UL << 53) - 1)) * Divisor;
-                mask[i] = u < p ? 1f : 0f;
+                mask[i] = NextDoubleUniformLocked() < p ? 1f : 0f;
             }
         }
     }

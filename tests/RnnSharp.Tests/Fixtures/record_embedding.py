@@ -169,6 +169,11 @@ def _error_cases():
         kind, message = _catch(fn)
         cases.append(dict({"name": f"error_{name}", "kind": "error", "type": kind, "message": message}, **info))
 
+    for std in (-1.0, -0.25):
+        for n in (3, 20):
+            error(f"normal_std{std}_{n}", lambda n=n, std=std: torch.nn.init.normal_(torch.empty(n), 0.0, std),
+                  size=n, mean=rf.f32(0.0), std=rf.f32(std))
+    error("randn_negative", lambda: torch.randn(2, -1), shape=[2, -1])
     E = torch.nn.Embedding  # noqa: N806
     error("padding_too_large", lambda: E(10, 3, padding_idx=10), num_embeddings=10, embedding_dim=3, padding_idx=10)
     error("padding_too_small", lambda: E(10, 3, padding_idx=-11), num_embeddings=10, embedding_dim=3, padding_idx=-11)
