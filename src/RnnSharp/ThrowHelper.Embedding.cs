@@ -14,10 +14,6 @@ internal static partial class ThrowHelper
         throw new ArgumentOutOfRangeException(paramName, paddingIdx, "Padding_idx must be within num_embeddings");
 
     [DoesNotReturn]
-    public static void ThrowEmbeddingIndexRange(string paramName) =>
-        throw new ArgumentOutOfRangeException(paramName, "index out of range in self");
-
-    [DoesNotReturn]
     public static void ThrowEmbeddingIndexType(string paramName) =>
         throw new ArgumentException(
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)",

@@ -148,7 +148,7 @@ public sealed class Embedding : Module
         {
             if ((ulong)values[i] >= (ulong)NumEmbeddings)
             {
-                ThrowHelper.ThrowEmbeddingIndexRange(nameof(indices));
+                ThrowHelper.ThrowIndexSelectRange(nameof(indices)); // the same IndexError as index_select's
             }
 
             positions[i] = (int)values[i];

@@ -2,8 +2,9 @@ namespace RnnSharp;
 
 /// <summary>
 /// A source of random numbers that reproduces PyTorch's CPU generator (<c>torch.Generator</c>) bit for bit:
-/// the same seed gives the same parameters from <see cref="Rnn"/>'s initialisation, the same
-/// <see cref="Torch.Rand(int[], Generator?)"/> values and the same dropout masks as PyTorch.
+/// the same seed gives the same parameters from <see cref="Rnn"/>'s and <see cref="Embedding"/>'s initialisation, the
+/// same <see cref="Torch.Rand(int[], Generator?)"/> and <see cref="Torch.Randn(int[], Generator?)"/> values and the same
+/// dropout masks as PyTorch.
 /// </summary>
 /// <remarks>
 /// PyTorch's CPU generator is a 32-bit Mersenne Twister seeded with the low 32 bits of the seed. A float32
