@@ -37,7 +37,8 @@ public sealed class Embedding : Module
     /// </param>
     /// <param name="generator">The generator the initial weight is drawn from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">
-    /// <paramref name="paddingIdx"/> is outside <c>[−num_embeddings, num_embeddings)</c> (PyTorch: <c>Padding_idx must be within num_embeddings</c>).
+    /// <paramref name="paddingIdx"/> is outside <c>[−num_embeddings, num_embeddings)</c> (PyTorch: <c>Padding_idx must be within num_embeddings</c>),
+    /// or is 0 for a table with no rows (<c>index 0 is out of bounds for dimension 0 with size 0</c>).
     /// </exception>
     /// <exception cref="ArgumentException">
     /// A size is negative (PyTorch: <c>Trying to create tensor with negative dimension -1: [-1, 3]</c>).
@@ -109,12 +110,21 @@ public sealed class Embedding : Module
     /// (<c>N(0, 1)</c>), then zeros in the <see cref="PaddingIdx"/> row.
     /// </summary>
     /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// The table has no rows and <see cref="PaddingIdx"/> is 0 (PyTorch: <c>index 0 is out of bounds for dimension 0 with size 0</c>).
+    /// </exception>
     public void ResetParameters(Generator? generator = null)
     {
         Tensor weight = Weight.Data;
         Init.Normal(weight, generator: generator);
-        if (PaddingIdx is int padding && padding < NumEmbeddings)
+        if (PaddingIdx is int padding)
         {
+            if (padding >= NumEmbeddings)
+            {
+                // Only padding_idx = 0 with no rows gets here (the constructor checks the rest), as in PyTorch.
+                ThrowHelper.ThrowIndexOutOfBounds(padding, 0, NumEmbeddings, "paddingIdx"); // the constructor's argument
+            }
+
             weight.AsSpan().Slice(padding * EmbeddingDim, EmbeddingDim).Clear();
         }
     }

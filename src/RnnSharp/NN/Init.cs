@@ -39,7 +39,7 @@ public static class Init
 
     /// <summary>
     /// Fills <paramref name="tensor"/> with draws from <c>N(mean, std²)</c>. Equivalent to
-    /// <c>torch.nn.init.normal_(tensor, mean, std)</c>: the same values as PyTorch after the same seed (within 1 ulp;
+    /// <c>torch.nn.init.normal_(tensor, mean, std)</c>: the same values as PyTorch after the same seed (how exactly:
     /// see <see cref="Torch.Randn"/>), consuming the generator exactly as PyTorch does.
     /// </summary>
     /// <param name="tensor">A float32 tensor, overwritten in place.</param>

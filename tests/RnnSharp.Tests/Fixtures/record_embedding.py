@@ -177,6 +177,7 @@ def _error_cases():
     E = torch.nn.Embedding  # noqa: N806
     error("padding_too_large", lambda: E(10, 3, padding_idx=10), num_embeddings=10, embedding_dim=3, padding_idx=10)
     error("padding_too_small", lambda: E(10, 3, padding_idx=-11), num_embeddings=10, embedding_dim=3, padding_idx=-11)
+    error("no_rows_padding", lambda: E(0, 3, padding_idx=0), num_embeddings=0, embedding_dim=3, padding_idx=0)
     error("negative_num_embeddings", lambda: E(-1, 3), num_embeddings=-1, embedding_dim=3)
     error("negative_embedding_dim", lambda: E(4, -2), num_embeddings=4, embedding_dim=-2)
     torch.manual_seed(0)

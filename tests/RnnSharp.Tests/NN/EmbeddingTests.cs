@@ -179,6 +179,16 @@ public sealed class EmbeddingTests
         act.Should().Throw<ArgumentOutOfRangeException>().WithMessage(c.GetProperty("message").GetString() + "*").Which.ParamName.Should().Be("paddingIdx");
     }
 
+    [Fact]
+    public void Constructor_PaddingIdxZeroWithNoRows_ThrowsPyTorchMessage()
+    {
+        JsonElement c = Fixture.Case(File, "error_no_rows_padding");
+
+        Action act = () => _ = new Embedding(0, 3, paddingIdx: 0);
+
+        act.Should().Throw<ArgumentOutOfRangeException>().WithMessage(c.GetProperty("message").GetString() + "*").Which.ParamName.Should().Be("paddingIdx");
+    }
+
     [Theory]
     [InlineData("error_negative_num_embeddings", "numEmbeddings")]
     [InlineData("error_negative_embedding_dim", "embeddingDim")]
