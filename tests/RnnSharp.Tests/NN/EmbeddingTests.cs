@@ -47,17 +47,16 @@ public sealed class EmbeddingTests
     public void Constructor_Seq2SeqLessonOrder_EveryLaterParameterIsPyTorchsBits()
     {
         // lab11_6_seq2seq.py after torch.manual_seed(0): Encoder(Embedding(17, 16), GRU(16, 16)), then
-        // Decoder(Embedding(13, 16), GRU(16, 16), Linear(16, 13)). RnnSharp's Gru is not in this branch, so its
-        // init is replayed with the rule it follows (U(−1/√16, 1/√16) per parameter in registration order).
+        // Decoder(Embedding(13, 16), GRU(16, 16), Linear(16, 13)): every parameter, and the draw after them, bit for bit.
         JsonElement c = Fixture.Case(File, "seq2seq_init");
         var modules = c.GetProperty("modules").EnumerateArray().ToDictionary(
             m => m.GetProperty("name").GetString()!, m => Fixture.ReadStateDictEntries(m.GetProperty("state_dict")));
 
         Torch.ManualSeed(0);
         var encoderEmbedding = new Embedding(17, 16);
-        List<KeyValuePair<string, Tensor>> encoderGru = DrawGru(modules["encoder.gru"]);
+        var encoderGru = new Gru(16, 16).StateDict().ToList();
         var decoderEmbedding = new Embedding(13, 16);
-        List<KeyValuePair<string, Tensor>> decoderGru = DrawGru(modules["decoder.gru"]);
+        var decoderGru = new Gru(16, 16).StateDict().ToList();
         var decoderOut = new Linear(16, 13);
         Tensor after = Torch.Rand([8]);
 
@@ -67,6 +66,7 @@ public sealed class EmbeddingTests
         {
             for (int i = 0; i < drawn.Count; i++)
             {
+                drawn[i].Key.Should().Be(modules[key][i].Key);
                 TensorAssert.BitEqual(drawn[i].Value, modules[key][i].Value, $"{key}.{drawn[i].Key}");
             }
         }
@@ -75,11 +75,6 @@ public sealed class EmbeddingTests
         TensorAssert.BitEqual(decoderOut.Bias!, modules["decoder.out"].Single(p => p.Key == "bias").Value);
         TensorAssert.BitEqual(after, Fixture.ReadTensor(c.GetProperty("after")));
 
-        static List<KeyValuePair<string, Tensor>> DrawGru(List<KeyValuePair<string, Tensor>> recorded)
-        {
-            double bound = 1 / Math.Sqrt(16);
-            return recorded.Select(p => new KeyValuePair<string, Tensor>(p.Key, Init.Uniform(Tensor.Zeros(p.Value.Shape.ToArray()), -bound, bound))).ToList();
-        }
     }
 
     [Theory]

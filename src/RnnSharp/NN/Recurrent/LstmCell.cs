@@ -33,7 +33,7 @@ public sealed class LstmCell : RnnCellBase
     /// <exception cref="ArgumentException">
     /// <paramref name="input"/> is not 1-D or 2-D or its last dimension is not <see cref="RnnCellBase.InputSize"/>, or a
     /// state does not match it in rank, batch size or hidden size (PyTorch's messages, e.g.
-    /// <c>hidden1 has inconsistent hidden_size: got 3, expected 4</c>).
+    /// <c>hidden0 has inconsistent hidden_size: got 3, expected 4</c>, which torch 1.13 says for c as well).
     /// </exception>
     public (Tensor H, Tensor C) Forward(Tensor input, (Tensor H, Tensor C)? state = null)
     {

@@ -84,8 +84,8 @@ public abstract class RnnCellBase : Module
             ThrowHelper.ThrowCellInputSize(InputSize, input.Size(-1), nameof(input));
         }
 
-        CheckState(batched, batch, hx, 0, nameof(hx));
-        CheckState(batched, batch, cx, 1, nameof(cx));
+        CheckState(batched, batch, hx, nameof(hx));
+        CheckState(batched, batch, cx, nameof(cx)); // torch 1.13 says "hidden0" for cx too (recorded)
         if (input.DType != DType.Float32)
         {
             ThrowHelper.ThrowMatMulDType(nameof(input));
@@ -149,7 +149,7 @@ public abstract class RnnCellBase : Module
         }
     }
 
-    private void CheckState(bool batched, int batch, Tensor? state, int index, string paramName)
+    private void CheckState(bool batched, int batch, Tensor? state, string paramName)
     {
         if (state is null)
         {
@@ -158,12 +158,12 @@ public abstract class RnnCellBase : Module
 
         if (batched && state.Size(0) != batch)
         {
-            ThrowHelper.ThrowCellBatch(batch, state.Size(0), paramName, index);
+            ThrowHelper.ThrowCellBatch(batch, state.Size(0), paramName);
         }
 
         if (state.Size(-1) != HiddenSize)
         {
-            ThrowHelper.ThrowCellHiddenSize(HiddenSize, state.Size(-1), paramName, index);
+            ThrowHelper.ThrowCellHiddenSize(HiddenSize, state.Size(-1), paramName);
         }
     }
 }
