@@ -24,7 +24,7 @@ import warnings
 import torch
 
 import record_fixtures as rf
-from record_lstm_gru import lstm_gru_config, _errors
+from record_lstm_gru import _errors, forward_backward, lstm_gru_config, make_leaves
 
 
 def _config(kind, input_size, hidden_size, *, dropout=0.0, **kwargs):
@@ -239,37 +239,13 @@ def _dropout_run(kind, cfg, seq_len, batch, seed, train, unbatched, with_h0, dty
     torch.manual_seed(seed)
     module = _make(kind, cfg)
     module.train(train)
-    d = 2 if cfg["bidirectional"] else 1
-    h_size = cfg.get("proj_size", 0) or cfg["hidden_size"]
-    lead = () if unbatched else (batch,)
-    if unbatched:
-        x_shape = (seq_len, cfg["input_size"])
-    elif cfg["batch_first"]:
-        x_shape = (batch, seq_len, cfg["input_size"])
-    else:
-        x_shape = (seq_len, batch, cfg["input_size"])
     if dtype == torch.float64:
         module.double()  # the same float32 weights, widened: no draw
-    x = rf.randn(x_shape, seed + 1000).to(dtype).requires_grad_(True)
-    leaves = [("input", x)]
-    state = None
-    if with_h0:
-        h0 = rf.randn((d * cfg["num_layers"],) + lead + (h_size,), seed + 2000).to(dtype).requires_grad_(True)
-        leaves.append(("h0", h0))
-        state = h0
-        if kind == "lstm":
-            c0 = rf.randn((d * cfg["num_layers"],) + lead + (cfg["hidden_size"],), seed + 2500).to(dtype).requires_grad_(True)
-            leaves.append(("c0", c0))
-            state = (h0, c0)
-    # The masks come from the global generator, which continues from where construction left it.
-    output, hidden = module(x, state) if state is not None else module(x)
-    outs = [("output", output)] + ([("h_n", hidden[0]), ("c_n", hidden[1])] if kind == "lstm" else [("h_n", hidden)])
-    rand_after = torch.rand(4)  # where the forward left the generator
-    upstream = [(f"grad_{k}", rf.randn(tuple(t.shape), seed + 3000 + 500 * i).to(dtype)) for i, (k, t) in enumerate(outs)]
-    names = {f"{k}_grad_fn": type(t.grad_fn).__name__ for k, t in outs}
-    torch.autograd.backward([t for _, t in outs], [g for _, g in upstream])
-    grads = [(k, t.grad) for k, t in leaves] + [(k, p.grad) for k, p in module.named_parameters()]
-    return module, leaves, outs, upstream, names, grads, rand_after
+    leaves, state = make_leaves(kind, cfg, seq_len, batch, seed, unbatched, with_h0, 1.0, dtype)
+    # The masks come from the global generator, which the forward continues from where construction left it;
+    # the backward draws nothing, so torch.rand after it shows where the forward left the generator.
+    outs, upstream, names, grads = forward_backward(kind, module, leaves, state, seed)
+    return module, leaves, outs, upstream, names, grads, torch.rand(4)
 
 
 def dropout_case(kind, name, cfg, seq_len, batch, seed, *, train=True, unbatched=False, with_h0=False):
@@ -312,8 +288,8 @@ def record_dropout():
     rf.write("lstm_gru_dropout.json", cases,
              "torch.manual_seed(seed); module = torch.nn.LSTM/GRU(**config); module.train(training); input (and h0, c0) "
              "require grad; output, h_n(, c_n) = module(input[, state]) — the dropout masks between layers come from "
-             "the global generator after construction; rand_after = torch.rand(4) right after the forward; then "
-             "torch.autograd.backward([output, h_n(, c_n)], [grad_output, grad_h_n(, grad_c_n)]). grads: input, h0, c0 "
+             "the global generator after construction; torch.autograd.backward([output, h_n(, c_n)], "
+             "[grad_output, grad_h_n(, grad_c_n)]), which draws nothing; rand_after = torch.rand(4) after that. grads: input, h0, c0 "
              "(when given), then named_parameters() order. torch_error: max |float32 - float64| per tensor.")
 
 
