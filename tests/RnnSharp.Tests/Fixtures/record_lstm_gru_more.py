@@ -360,21 +360,18 @@ def record_interop():
         output, _ = module(x)
         return output
 
-    torch.manual_seed(1800)
-    cfg = _config("lstm", 5, 8, num_layers=2, batch_first=True, bidirectional=True, proj_size=3)
-    lstm = _make("lstm", cfg)
-    x = rf.randn((2, 6, 5), 1801)
-    _train(lstm, layer_run, x, rf.randn((2, 6, 6), 1802))
-    save("lstm_bidir_proj_trained", lstm.state_dict(), None, "lstm", cfg, lstm, rf.randn((3, 7, 5), 1803),
-         "a two-layer bidirectional LSTM with proj_size=3, batch_first, 5 SGD steps (lr 0.1) on an MSE loss")
-
-    torch.manual_seed(1810)
-    cfg = _config("gru", 4, 6, num_layers=2)
-    gru = _make("gru", cfg)
-    x = rf.randn((5, 2, 4), 1811)
-    _train(gru, layer_run, x, rf.randn((5, 2, 6), 1812))
-    save("gru_2layer_trained", gru.state_dict(), None, "gru", cfg, gru, rf.randn((6, 3, 4), 1813),
-         "a two-layer GRU, 5 SGD steps (lr 0.1) on an MSE loss")
+    for name, seed, cfg, shapes, note in [
+        ("lstm_bidir_proj_trained", 1800,
+         _config("lstm", 5, 8, num_layers=2, batch_first=True, bidirectional=True, proj_size=3), ((2, 6, 5), (2, 6, 6), (3, 7, 5)),
+         "a two-layer bidirectional LSTM with proj_size=3, batch_first, 5 SGD steps (lr 0.1) on an MSE loss"),
+        ("gru_2layer_trained", 1810, _config("gru", 4, 6, num_layers=2), ((5, 2, 4), (5, 2, 6), (6, 3, 4)),
+         "a two-layer GRU, 5 SGD steps (lr 0.1) on an MSE loss"),
+    ]:
+        kind = name.split("_")[0]
+        torch.manual_seed(seed)
+        module = _make(kind, cfg)
+        _train(module, layer_run, rf.randn(shapes[0], seed + 1), rf.randn(shapes[1], seed + 2))
+        save(name, module.state_dict(), None, kind, cfg, module, rf.randn(shapes[2], seed + 3), note)
 
     torch.manual_seed(1820)
     model = _Model()
