@@ -7,8 +7,9 @@ namespace RnnSharp.Tests.NN;
 /// Bad calls to Lstm, Gru, LstmCell and GruCell get an exception whose message is PyTorch's own (recorded in
 /// lstm_gru_errors.json by record_lstm_gru_more.py) and that names the C# parameter. PyTorch's ValueError for an
 /// argument out of its range maps to <see cref="ArgumentOutOfRangeException"/>, its RuntimeError and
-/// AssertionError about a tensor argument to <see cref="ArgumentException"/>. An LSTM's (h0, c0) is one C#
-/// parameter, <c>state</c>, as the cells' (hx, cx).
+/// AssertionError about a tensor argument to <see cref="ArgumentException"/>. An LSTM's <c>state</c> is one C#
+/// parameter, a tuple: errors about it name the offending element, <c>h0</c> or <c>c0</c> (<c>hx</c> or <c>cx</c> for
+/// LstmCell), as PyTorch's messages do (hidden[0], hidden[1]).
 /// </summary>
 public sealed class LstmGruErrorTests
 {
@@ -18,23 +19,23 @@ public sealed class LstmGruErrorTests
     {
         ["lstm_input_size"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 3)), "input", typeof(ArgumentException)),
         ["lstm_input_size_unbatched"] = (() => Lstm().Forward(Tensor.Zeros(5, 3)), "input", typeof(ArgumentException)),
-        ["lstm_batched_h0_2d_c0_3d"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 2), Tensor.Zeros(1, 3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_batched_h0_3d_c0_2d"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 2))), "state", typeof(ArgumentException)),
-        ["lstm_unbatched_h0_3d_c0_2d"] = (() => Lstm().Forward(Tensor.Zeros(5, 4), (Tensor.Zeros(1, 1, 2), Tensor.Zeros(1, 2))), "state", typeof(ArgumentException)),
-        ["lstm_unbatched_h0_3d_c0_3d"] = (() => Lstm().Forward(Tensor.Zeros(5, 4), (Tensor.Zeros(1, 1, 2), Tensor.Zeros(1, 1, 2))), "state", typeof(ArgumentException)),
-        ["lstm_h0_batch"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 2, 2), Tensor.Zeros(1, 3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_c0_batch"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 2, 2))), "state", typeof(ArgumentException)),
-        ["lstm_h0_layers"] = (() => LstmBi().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(2, 3, 2), Tensor.Zeros(4, 3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_c0_layers"] = (() => LstmBi().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(4, 3, 2), Tensor.Zeros(2, 3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_h0_hidden"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 3), Tensor.Zeros(1, 3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_c0_hidden"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 3, 3))), "state", typeof(ArgumentException)),
-        ["lstm_proj_h0_hidden_size"] = (() => LstmProj().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 3), Tensor.Zeros(1, 3, 3))), "state", typeof(ArgumentException)),
-        ["lstm_proj_c0_proj_size"] = (() => LstmProj().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_unbatched_h0_shape"] = (() => Lstm().Forward(Tensor.Zeros(5, 4), (Tensor.Zeros(2, 2), Tensor.Zeros(1, 2))), "state", typeof(ArgumentException)),
+        ["lstm_batched_h0_2d_c0_3d"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 2), Tensor.Zeros(1, 3, 2))), "h0", typeof(ArgumentException)),
+        ["lstm_batched_h0_3d_c0_2d"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 2))), "c0", typeof(ArgumentException)),
+        ["lstm_unbatched_h0_3d_c0_2d"] = (() => Lstm().Forward(Tensor.Zeros(5, 4), (Tensor.Zeros(1, 1, 2), Tensor.Zeros(1, 2))), "h0", typeof(ArgumentException)),
+        ["lstm_unbatched_h0_3d_c0_3d"] = (() => Lstm().Forward(Tensor.Zeros(5, 4), (Tensor.Zeros(1, 1, 2), Tensor.Zeros(1, 1, 2))), "h0", typeof(ArgumentException)),
+        ["lstm_h0_batch"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 2, 2), Tensor.Zeros(1, 3, 2))), "h0", typeof(ArgumentException)),
+        ["lstm_c0_batch"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 2, 2))), "c0", typeof(ArgumentException)),
+        ["lstm_h0_layers"] = (() => LstmBi().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(2, 3, 2), Tensor.Zeros(4, 3, 2))), "h0", typeof(ArgumentException)),
+        ["lstm_c0_layers"] = (() => LstmBi().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(4, 3, 2), Tensor.Zeros(2, 3, 2))), "c0", typeof(ArgumentException)),
+        ["lstm_h0_hidden"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 3), Tensor.Zeros(1, 3, 2))), "h0", typeof(ArgumentException)),
+        ["lstm_c0_hidden"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 3, 3))), "c0", typeof(ArgumentException)),
+        ["lstm_proj_h0_hidden_size"] = (() => LstmProj().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 3), Tensor.Zeros(1, 3, 3))), "h0", typeof(ArgumentException)),
+        ["lstm_proj_c0_proj_size"] = (() => LstmProj().Forward(Tensor.Zeros(5, 3, 4), (Tensor.Zeros(1, 3, 2), Tensor.Zeros(1, 3, 2))), "c0", typeof(ArgumentException)),
+        ["lstm_unbatched_h0_shape"] = (() => Lstm().Forward(Tensor.Zeros(5, 4), (Tensor.Zeros(2, 2), Tensor.Zeros(1, 2))), "h0", typeof(ArgumentException)),
         ["lstm_empty_sequence"] = (() => Lstm().Forward(Tensor.Zeros(0, 3, 4)), "input", typeof(ArgumentException)),
         ["lstm_empty_sequence_unbatched"] = (() => Lstm().Forward(Tensor.Zeros(0, 4)), "input", typeof(ArgumentException)),
         ["lstm_int64_input"] = (() => Lstm().Forward(Int64Zeros(5, 3, 4)), "input", typeof(ArgumentException)),
-        ["lstm_int64_h0"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Int64Zeros(1, 3, 2), Tensor.Zeros(1, 3, 2))), "state", typeof(ArgumentException)),
+        ["lstm_int64_h0"] = (() => Lstm().Forward(Tensor.Zeros(5, 3, 4), (Int64Zeros(1, 3, 2), Tensor.Zeros(1, 3, 2))), "h0", typeof(ArgumentException)),
         ["lstm_dropout_negative"] = (() => _ = new Lstm(4, 2, dropout: -0.1f), "dropout", typeof(ArgumentOutOfRangeException)),
         ["lstm_dropout_above_one"] = (() => _ = new Lstm(4, 2, dropout: 1.5f), "dropout", typeof(ArgumentOutOfRangeException)),
         ["lstm_proj_size_negative"] = (() => _ = new Lstm(4, 2, projSize: -1), "projSize", typeof(ArgumentOutOfRangeException)),
@@ -55,10 +56,10 @@ public sealed class LstmGruErrorTests
         ["gru_dropout_above_one"] = (() => _ = new Gru(4, 2, dropout: 1.5f), "dropout", typeof(ArgumentOutOfRangeException)),
         ["lstm_cell_input_size"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 3)), "input", typeof(ArgumentException)),
         ["lstm_cell_input_rank"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(1, 3, 4)), "input", typeof(ArgumentException)),
-        ["lstm_cell_hx_hidden"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(3, 3), Tensor.Zeros(3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_cell_cx_hidden"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(3, 2), Tensor.Zeros(3, 3))), "state", typeof(ArgumentException)),
-        ["lstm_cell_hx_batch"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(2, 2), Tensor.Zeros(3, 2))), "state", typeof(ArgumentException)),
-        ["lstm_cell_cx_batch"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(3, 2), Tensor.Zeros(2, 2))), "state", typeof(ArgumentException)),
+        ["lstm_cell_hx_hidden"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(3, 3), Tensor.Zeros(3, 2))), "hx", typeof(ArgumentException)),
+        ["lstm_cell_cx_hidden"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(3, 2), Tensor.Zeros(3, 3))), "cx", typeof(ArgumentException)),
+        ["lstm_cell_hx_batch"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(2, 2), Tensor.Zeros(3, 2))), "hx", typeof(ArgumentException)),
+        ["lstm_cell_cx_batch"] = (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (Tensor.Zeros(3, 2), Tensor.Zeros(2, 2))), "cx", typeof(ArgumentException)),
         ["lstm_cell_int64_input"] = (() => new LstmCell(4, 2).Forward(Int64Zeros(3, 4)), "input", typeof(ArgumentException)),
         ["gru_cell_input_size"] = (() => new GruCell(4, 2).Forward(Tensor.Zeros(3, 3)), "input", typeof(ArgumentException)),
         ["gru_cell_input_rank"] = (() => new GruCell(4, 2).Forward(Tensor.Zeros(1, 3, 4)), "input", typeof(ArgumentException)),
@@ -163,14 +164,14 @@ public sealed class LstmGruErrorTests
     }
 
     [Fact]
-    public void CellForward_UnbatchedInputWithBatchedState_ThrowsNamingTheState()
+    public void CellForward_UnbatchedInputWithBatchedState_ThrowsNamingHx()
     {
         // PyTorch 1.13's message here is an artefact of unsqueezing ("hidden0 has inconsistent hidden_size: got 1");
         // only the exception type and the parameter are asserted.
         var lstm = () => new LstmCell(4, 2).Forward(Tensor.Zeros(4), (Tensor.Zeros(1, 2), Tensor.Zeros(2)));
         var gru = () => new GruCell(4, 2).Forward(Tensor.Zeros(4), Tensor.Zeros(1, 2));
 
-        lstm.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("state");
+        lstm.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("hx");
         gru.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("hx");
     }
 

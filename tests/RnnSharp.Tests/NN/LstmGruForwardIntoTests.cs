@@ -38,6 +38,64 @@ public sealed class LstmGruForwardIntoTests
     }
 
     [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_NoGrad_MatchesRecordingForwardBitForBit(string name)
+    {
+        // The inference path (no graph: under NoGrad, or when nothing requires grad) computes what the recording
+        // path computes, which LstmGruModuleTests compares with PyTorch.
+        JsonElement c = Fixture.Case(File, name);
+        Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(5));
+        module.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
+        module.Eval();
+        Tensor input = Fixture.ReadTensor(c.GetProperty("input"));
+        Tensor? h0 = Fixture.ReadOptionalTensor(c, "h0"), c0 = Fixture.ReadOptionalTensor(c, "c0");
+        List<(string Name, Tensor Value)> expected = LstmGruConfigs.Forward(module, input, h0, c0);
+
+        List<(string Name, Tensor Value)> actual;
+        using (Torch.NoGrad())
+        {
+            actual = LstmGruConfigs.Forward(module, input, h0, c0);
+        }
+
+        for (int i = 0; i < expected.Count; i++)
+        {
+            TensorAssert.BitEqual(actual[i].Value, expected[i].Value, expected[i].Name);
+        }
+    }
+
+    public static TheoryData<string> CellCases() => Fixture.Names(File, c => c.GetProperty("kind").GetString()!.EndsWith("_cell", StringComparison.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(CellCases))]
+    public void CellForward_NoGrad_MatchesRecordingForwardBitForBit(string name)
+    {
+        JsonElement c = Fixture.Case(File, name);
+        Module cell = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(5));
+        cell.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
+        Tensor input = Fixture.ReadTensor(c.GetProperty("input"));
+        Tensor? hx = Fixture.ReadOptionalTensor(c, "hx"), cx = Fixture.ReadOptionalTensor(c, "cx");
+        Tensor[] expected = CellForward(cell, input, hx, cx);
+
+        Tensor[] actual;
+        using (Torch.NoGrad())
+        {
+            actual = CellForward(cell, input, hx, cx);
+        }
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            TensorAssert.BitEqual(actual[i], expected[i], i == 0 ? "h" : "c");
+        }
+    }
+
+    private static Tensor[] CellForward(Module cell, Tensor input, Tensor? hx, Tensor? cx) => cell switch
+    {
+        LstmCell l when l.Forward(input, hx is null ? null : (hx, cx!)) is var (h, c) => [h, c],
+        GruCell g => [g.Forward(input, hx)],
+        _ => throw new ArgumentException($"Not a cell: {cell}", nameof(cell)),
+    };
+
+    [Theory]
     [InlineData("lstm", 4, 2, 1, false, false, 0)]    // tiny
     [InlineData("lstm", 16, 40, 2, true, true, 0)]    // packed kernels, transposes, bidirectional
     [InlineData("lstm", 16, 40, 2, false, true, 17)]  // projection
