@@ -37,6 +37,28 @@ public sealed class LstmGruInteropTests(ITestOutputHelper output)
         LstmGruTolerance.AssertMatches(c, results.ToDictionary(r => r.Name, r => r.Value.ToArray()), output);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Load_TrainedModelWrittenByPyTorch_ReproducesPyTorchOutputsUnderNoGrad(string name)
+    {
+        // Deployment: inference under NoGrad (no graph), the way a loaded model usually runs.
+        JsonElement c = Fixture.Case(File, name);
+        string path = Path.Combine(Fixture.Directory, c.GetProperty("file").GetString()!);
+        TensorDictionary loaded = c.GetProperty("format").GetString() == "pt" ? Torch.Load(path) : SafeTensors.LoadFile(path);
+        TensorDictionary stateDict = c.TryGetProperty("prefix", out JsonElement prefix) ? loaded.WithPrefix(prefix.GetString()!) : loaded;
+        Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(1));
+        module.LoadStateDict(stateDict);
+        module.Eval();
+
+        List<(string Name, Tensor Value)> results;
+        using (Torch.NoGrad())
+        {
+            results = LstmGruConfigs.Forward(module, Fixture.ReadTensor(c.GetProperty("input")), null, null);
+        }
+
+        LstmGruTolerance.AssertMatches(c, results.ToDictionary(r => r.Name, r => r.Value.ToArray()), output);
+    }
+
     [Fact]
     public void LoadStateDict_WholeModelWithoutPrefix_FailsNamingTheKeysAndLeavesModuleUnchanged()
     {
