@@ -17,12 +17,7 @@ public sealed class LstmGruForwardIntoTests
     [MemberData(nameof(Cases))]
     public void Forward_IntoCallerTensors_MatchesAllocatingForwardBitForBit(string name)
     {
-        JsonElement c = Fixture.Case(File, name);
-        Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(5));
-        module.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
-        module.Eval();
-        Tensor input = Fixture.ReadTensor(c.GetProperty("input"));
-        Tensor? h0 = Fixture.ReadOptionalTensor(c, "h0"), c0 = Fixture.ReadOptionalTensor(c, "c0");
+        (Module module, Tensor input, Tensor? h0, Tensor? c0) = LoadCase(name);
         List<(string Name, Tensor Value)> expected = LstmGruConfigs.Forward(module, input, h0, c0);
         Tensor[] into = expected.Select(e => Tensor.Full(e.Value.Shape.ToArray(), float.NaN)).ToArray();
 
@@ -43,12 +38,7 @@ public sealed class LstmGruForwardIntoTests
     {
         // The inference path (no graph: under NoGrad, or when nothing requires grad) computes what the recording
         // path computes, which LstmGruModuleTests compares with PyTorch.
-        JsonElement c = Fixture.Case(File, name);
-        Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(5));
-        module.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
-        module.Eval();
-        Tensor input = Fixture.ReadTensor(c.GetProperty("input"));
-        Tensor? h0 = Fixture.ReadOptionalTensor(c, "h0"), c0 = Fixture.ReadOptionalTensor(c, "c0");
+        (Module module, Tensor input, Tensor? h0, Tensor? c0) = LoadCase(name);
         List<(string Name, Tensor Value)> expected = LstmGruConfigs.Forward(module, input, h0, c0);
 
         List<(string Name, Tensor Value)> actual;
@@ -224,6 +214,16 @@ public sealed class LstmGruForwardIntoTests
         var act = () => lstm.Forward(Tensor.Zeros(4, 2, 3), null, Tensor.Zeros(4, 2, 3), state, state.View(1, 2, 3));
 
         act.Should().Throw<ArgumentException>().Which.ParamName.Should().BeOneOf("hN", "cN");
+    }
+
+    /// <summary>A recorded layer case's module (its state dict loaded, eval mode), input, h0 and c0.</summary>
+    private static (Module Module, Tensor Input, Tensor? H0, Tensor? C0) LoadCase(string name)
+    {
+        JsonElement c = Fixture.Case(File, name);
+        Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(5));
+        module.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
+        module.Eval();
+        return (module, Fixture.ReadTensor(c.GetProperty("input")), Fixture.ReadOptionalTensor(c, "h0"), Fixture.ReadOptionalTensor(c, "c0"));
     }
 
     private static void ForwardInto(Module module, Tensor input, Tensor? h0, Tensor? c0, Tensor[] into)

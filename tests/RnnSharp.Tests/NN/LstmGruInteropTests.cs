@@ -21,13 +21,11 @@ public sealed class LstmGruInteropTests(ITestOutputHelper output)
     public void Load_TrainedModelWrittenByPyTorch_ReproducesPyTorchOutputs(string name)
     {
         JsonElement c = Fixture.Case(File, name);
-        string path = Path.Combine(Fixture.Directory, c.GetProperty("file").GetString()!);
-        TensorDictionary loaded = c.GetProperty("format").GetString() == "pt" ? Torch.Load(path) : SafeTensors.LoadFile(path);
+        TensorDictionary loaded = LoadFile(c);
         loaded.Keys.Should().Equal(c.GetProperty("keys").EnumerateArray().Select(k => k.GetString()), "the file's order is kept");
-        TensorDictionary stateDict = c.TryGetProperty("prefix", out JsonElement prefix) ? loaded.WithPrefix(prefix.GetString()!) : loaded;
         Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(1));
 
-        LoadStateDictResult result = module.LoadStateDict(stateDict);
+        LoadStateDictResult result = module.LoadStateDict(SubModule(c, loaded));
         module.Eval();
         List<(string Name, Tensor Value)> results = LstmGruConfigs.Forward(module, Fixture.ReadTensor(c.GetProperty("input")), null, null);
 
@@ -43,11 +41,8 @@ public sealed class LstmGruInteropTests(ITestOutputHelper output)
     {
         // Deployment: inference under NoGrad (no graph), the way a loaded model usually runs.
         JsonElement c = Fixture.Case(File, name);
-        string path = Path.Combine(Fixture.Directory, c.GetProperty("file").GetString()!);
-        TensorDictionary loaded = c.GetProperty("format").GetString() == "pt" ? Torch.Load(path) : SafeTensors.LoadFile(path);
-        TensorDictionary stateDict = c.TryGetProperty("prefix", out JsonElement prefix) ? loaded.WithPrefix(prefix.GetString()!) : loaded;
         Module module = LstmGruConfigs.Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"), new Generator(1));
-        module.LoadStateDict(stateDict);
+        module.LoadStateDict(SubModule(c, LoadFile(c)));
         module.Eval();
 
         List<(string Name, Tensor Value)> results;
@@ -96,4 +91,15 @@ public sealed class LstmGruInteropTests(ITestOutputHelper output)
 
         act.Should().Throw<ArgumentException>().WithMessage("*Unexpected key(s) in state_dict: \"weight_hr_l0\"*size mismatch for weight_hh_l0*");
     }
+
+    /// <summary>The case's file, read by Torch.Load (.pt) or SafeTensors.LoadFile.</summary>
+    private static TensorDictionary LoadFile(JsonElement c)
+    {
+        string path = Path.Combine(Fixture.Directory, c.GetProperty("file").GetString()!);
+        return c.GetProperty("format").GetString() == "pt" ? Torch.Load(path) : SafeTensors.LoadFile(path);
+    }
+
+    /// <summary>The recorded module's entries: those under the case's prefix (stripped) when it has one.</summary>
+    private static TensorDictionary SubModule(JsonElement c, TensorDictionary loaded) =>
+        c.TryGetProperty("prefix", out JsonElement prefix) ? loaded.WithPrefix(prefix.GetString()!) : loaded;
 }
