@@ -39,10 +39,8 @@ def _make(kind, cfg):
     return torch.nn.LSTM(**kwargs) if kind == "lstm" else torch.nn.GRU(**kwargs)
 
 
-def _run(kind, cfg, seq_len, batch, seed, unbatched, with_h0, scale, dtype):
-    torch.manual_seed(seed)
-    module = _make(kind, cfg)
-    module.eval()
+def make_leaves(kind, cfg, seq_len, batch, seed, unbatched, with_h0, scale, dtype):
+    """A layer case's input (and h0, c0) as seeded leaves that require grad: ([(name, tensor)], the state argument)."""
     d = 2 if cfg["bidirectional"] else 1
     layers = cfg["num_layers"]
     h_size = cfg.get("proj_size", 0) or cfg["hidden_size"]
@@ -53,30 +51,39 @@ def _run(kind, cfg, seq_len, batch, seed, unbatched, with_h0, scale, dtype):
         x_shape = (batch, seq_len, cfg["input_size"])
     else:
         x_shape = (seq_len, batch, cfg["input_size"])
-    x = rf.randn(x_shape, seed + 1000, scale)
-    h0 = rf.randn((d * layers,) + lead + (h_size,), seed + 2000) if with_h0 else None
-    c0 = rf.randn((d * layers,) + lead + (cfg["hidden_size"],), seed + 2500) if with_h0 and kind == "lstm" else None
-    if dtype == torch.float64:
-        module.double()
-    x = x.to(dtype).requires_grad_(True)
+    x = rf.randn(x_shape, seed + 1000, scale).to(dtype).requires_grad_(True)
     leaves = [("input", x)]
-    if h0 is not None:
-        h0 = h0.to(dtype).requires_grad_(True)
-        leaves.append(("h0", h0))
-    if c0 is not None:
-        c0 = c0.to(dtype).requires_grad_(True)
-        leaves.append(("c0", c0))
-    if kind == "lstm":
-        output, (h_n, c_n) = module(x, (h0, c0)) if h0 is not None else module(x)
-        outs = [("output", output), ("h_n", h_n), ("c_n", c_n)]
-    else:
-        output, h_n = module(x, h0) if h0 is not None else module(x)
-        outs = [("output", output), ("h_n", h_n)]
-    upstream = [(f"grad_{k}", rf.randn(tuple(t.shape), seed + 3000 + 500 * i).to(dtype)) for i, (k, t) in enumerate(outs)]
+    if not with_h0:
+        return leaves, None
+    h0 = rf.randn((d * layers,) + lead + (h_size,), seed + 2000).to(dtype).requires_grad_(True)
+    leaves.append(("h0", h0))
+    if kind != "lstm":
+        return leaves, h0
+    c0 = rf.randn((d * layers,) + lead + (cfg["hidden_size"],), seed + 2500).to(dtype).requires_grad_(True)
+    leaves.append(("c0", c0))
+    return leaves, (h0, c0)
+
+
+def forward_backward(kind, module, leaves, state, seed):
+    """module(input[, state]), then backward of seeded upstream gradients: (outs, upstream, grad_fn names, grads)."""
+    x = leaves[0][1]
+    output, hidden = module(x, state) if state is not None else module(x)
+    outs = [("output", output)] + ([("h_n", hidden[0]), ("c_n", hidden[1])] if kind == "lstm" else [("h_n", hidden)])
+    upstream = [(f"grad_{k}", rf.randn(tuple(t.shape), seed + 3000 + 500 * i).to(x.dtype)) for i, (k, t) in enumerate(outs)]
     names = {f"{k}_grad_fn": type(t.grad_fn).__name__ for k, t in outs}
     torch.autograd.backward([t for _, t in outs], [g for _, g in upstream])
     grads = [(k, t.grad) for k, t in leaves] + [(k, p.grad) for k, p in module.named_parameters()]
-    return module, leaves, outs, upstream, names, grads
+    return outs, upstream, names, grads
+
+
+def _run(kind, cfg, seq_len, batch, seed, unbatched, with_h0, scale, dtype):
+    torch.manual_seed(seed)
+    module = _make(kind, cfg)
+    module.eval()
+    if dtype == torch.float64:
+        module.double()
+    leaves, state = make_leaves(kind, cfg, seq_len, batch, seed, unbatched, with_h0, scale, dtype)
+    return (module, leaves) + forward_backward(kind, module, leaves, state, seed)
 
 
 def _errors(pairs32, pairs64):
