@@ -8,17 +8,13 @@ PYTHONHASHSEED=0 /usr/bin/python3 -c "import record_py_fixed as m; m.record_py_f
 
 import math
 import random
-import struct
 
 import numpy as np
 
 import record_fixtures as rf
+from record_int64 import _bits  # a double's IEEE-754 bits, as float_repr.json stores them
 
 PRECISIONS = [0, 1, 2, 4, 8]
-
-
-def _bits(v):
-    return struct.unpack("<Q", struct.pack("<d", v))[0]
 
 
 def record_py_fixed():
