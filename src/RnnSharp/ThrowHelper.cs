@@ -181,12 +181,12 @@ internal static partial class ThrowHelper
         throw new ArgumentException(Str($"input has inconsistent input_size: got {got} expected {expected}"), paramName);
 
     [DoesNotReturn]
-    public static void ThrowCellHiddenSize(int expected, int got, string paramName) =>
+    public static void ThrowCellHiddenSize(int expected, int got, string paramName, int index = 0) =>
         throw new ArgumentException(
-            Str($"hidden0 has inconsistent hidden_size: got {got}, expected {expected}"), paramName);
+            Str($"hidden{index} has inconsistent hidden_size: got {got}, expected {expected}"), paramName);
 
     [DoesNotReturn]
-    public static void ThrowCellBatch(int input, int hidden, string paramName) =>
+    public static void ThrowCellBatch(int input, int hidden, string paramName, int index = 0) =>
         throw new ArgumentException(
-            Str($"Input batch size {input} doesn't match hidden0 batch size {hidden}"), paramName);
+            Str($"Input batch size {input} doesn't match hidden{index} batch size {hidden}"), paramName);
 }

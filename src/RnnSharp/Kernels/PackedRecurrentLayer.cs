@@ -1,12 +1,15 @@
 namespace RnnSharp.Kernels;
 
 /// <summary>
-/// One direction of one recurrent layer over a whole sequence on packed weights: the input projection of all
-/// time steps as one GEMM, then per step one GEMM whose epilogue adds <c>b_hh</c> and the step's input
-/// projection (ATen's grouping) and writes straight into the output, followed by the activation in place.
+/// One direction of one recurrent layer over a whole sequence on packed weights — the engine every recurrent
+/// layer (RNN, LSTM, GRU) runs on, with the cell type's gate math supplied by a <see cref="RecurrentCellKernel"/>:
+/// the input projection of all time steps as one GEMM; then per step one GEMM per gate block whose epilogue adds
+/// <c>b_hh</c> (and, for cells that want it, the step's input projection: ATen's grouping), immediately followed,
+/// on the same column chunk, by the cell's gate math; for an LSTM with <c>proj_size</c>, a second product by
+/// <c>W_hr</c> per step.
 /// </summary>
 /// <remarks>
-/// Each GEMM is cut into chunks — row blocks for the projection, column panels for a step — that a
+/// Each GEMM is cut into chunks — row blocks for the projection, column panels (of hidden units) for a step — that a
 /// <see cref="HelperTeam"/> spreads over threads. A chunk computes whole output elements, so the split never
 /// changes a result. One instance per calling thread holds the call's buffers while it runs; nothing is allocated.
 /// </remarks>
@@ -24,129 +27,236 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     [ThreadStatic]
     private static PackedRecurrentLayer? t_instance;
 
-    private ReadOnlyMemory<float> _input;
-    private ReadOnlyMemory<float> _h0;
-    private Memory<float> _output;
-    private Memory<float> _gates;
+    private LayerBuffers _buffers;
     private PackedDirection? _weights;
-    private Nonlinearity _nonlinearity;
+    private RecurrentCellKernel? _cell;
     private int _seqLen;
     private int _batch;
     private int _outputWidth;
     private int _columnOffset;
 
-    private bool _projection;
+    private Phase _phase;
     private int _step;
     private int _previous;
+    private int _stepIndex;
     private int _panelsPerChunk;
 
     private PackedRecurrentLayer()
     {
     }
 
+    private enum Phase
+    {
+        InputProjection,
+        Step,
+        OutputProjection,
+    }
+
     /// <summary>
-    /// Shapes (seq-first, contiguous): input <c>(L, N, I)</c>; h0 <c>(N, H)</c>; output <c>(L, N, W)</c> of which
-    /// this direction writes columns <c>[columnOffset, columnOffset + H)</c>; hN <c>(N, H)</c>; inputGates scratch
-    /// <c>(L, N, H)</c>. Steps run from <c>t = L − 1</c> down when <paramref name="reverse"/> is set.
-    /// <paramref name="team"/> may be <see langword="null"/> to run on the calling thread only.
+    /// Runs one direction of an Elman layer (see the other overload), keeping nothing for a backward.
     /// </summary>
     public static void Run(
         ReadOnlyMemory<float> input, int seqLen, int batch, PackedDirection weights, ReadOnlyMemory<float> h0,
         bool reverse, Nonlinearity nonlinearity, Memory<float> output, int outputWidth, int columnOffset,
-        Span<float> hN, Memory<float> inputGates, HelperTeam? team)
+        Span<float> hN, Memory<float> inputGates, HelperTeam? team) =>
+        Run(
+            ElmanCellKernel.For(nonlinearity), seqLen, batch, weights, reverse, outputWidth, columnOffset,
+            new LayerBuffers { Input = input, H0 = h0, Output = output, InputGates = inputGates }, hN, default, team);
+
+    /// <summary>
+    /// Shapes (seq-first, contiguous; <c>G</c> gates, <c>H</c> hidden size, <c>P</c> state size — <c>proj_size</c> or
+    /// <c>H</c>): input <c>(L, N, I)</c>; h0 <c>(N, P)</c>; c0 <c>(N, H)</c>; output <c>(L, N, W)</c> of which this
+    /// direction writes columns <c>[columnOffset, columnOffset + P)</c>; hN <c>(N, P)</c>; cN <c>(N, H)</c>; scratch in
+    /// <paramref name="buffers"/> (see <see cref="LayerBuffers"/>). Steps run from <c>t = L − 1</c> down when
+    /// <paramref name="reverse"/> is set. <paramref name="team"/> may be <see langword="null"/> to run on the calling thread only.
+    /// </summary>
+    public static void Run(
+        RecurrentCellKernel cell, int seqLen, int batch, PackedDirection weights, bool reverse, int outputWidth,
+        int columnOffset, in LayerBuffers buffers, Span<float> hN, Span<float> cN, HelperTeam? team)
     {
         PackedRecurrentLayer job = t_instance ??= new PackedRecurrentLayer();
-        job._input = input;
-        job._h0 = h0;
-        job._output = output;
-        job._gates = inputGates;
+        job._buffers = buffers;
         job._weights = weights;
-        job._nonlinearity = nonlinearity;
+        job._cell = cell;
         job._seqLen = seqLen;
         job._batch = batch;
         job._outputWidth = outputWidth;
         job._columnOffset = columnOffset;
         try
         {
-            job.RunAll(reverse, hN, team);
+            job.RunAll(reverse, hN, cN, team);
         }
         finally
         {
             // Drop the references: the buffers go back to their pools after the call.
-            job._input = default;
-            job._h0 = default;
-            job._output = default;
-            job._gates = default;
+            job._buffers = default;
             job._weights = null;
+            job._cell = null;
         }
     }
 
     /// <summary>
     /// Whether a layer of this size gains from helper threads: small calls never pay for a thread hand-off.
+    /// <paramref name="gateColumns"/> is <c>G·H</c>.
     /// </summary>
-    public static bool WantsHelpers(int seqLen, int batch, int inputSize, int hiddenSize) =>
-        2.0 * batch * hiddenSize * hiddenSize >= ParallelStepFlops
-        || 2.0 * seqLen * batch * hiddenSize * inputSize >= ParallelProjectionFlops;
+    public static bool WantsHelpers(int seqLen, int batch, int inputSize, int hiddenSize, int gateColumns) =>
+        2.0 * batch * gateColumns * hiddenSize >= ParallelStepFlops
+        || 2.0 * seqLen * batch * gateColumns * inputSize >= ParallelProjectionFlops;
 
     /// <inheritdoc/>
     public void Run(int chunk)
     {
-        PackedDirection w = _weights!;
-        int hidden = w.HiddenSize;
-        if (_projection)
+        switch (_phase)
         {
-            int rows = _seqLen * _batch;
-            int first = chunk * ProjectionRowsPerChunk;
-            int count = Math.Min(ProjectionRowsPerChunk, rows - first);
-            PackedGemm.Multiply(
-                _input.Span[(first * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
-                _gates.Span[(first * hidden)..], hidden, count, hidden, w.InputSize);
-            return;
-        }
-
-        int stepStride = _batch * _outputWidth;
-        int panelStart = chunk * _panelsPerChunk;
-        int panelEnd = Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(hidden));
-        Span<float> destination = _output.Span[((_step * stepStride) + _columnOffset)..];
-        ReadOnlySpan<float> previous = _previous < 0 ? _h0.Span : _output.Span[((_previous * stepStride) + _columnOffset)..];
-        PackedGemm.Multiply(
-            previous, _previous < 0 ? hidden : _outputWidth, w.WeightHh, w.BiasHh,
-            _gates.Span.Slice(_step * _batch * hidden, _batch * hidden), hidden,
-            destination, _outputWidth, _batch, hidden, hidden, panelStart, panelEnd);
-
-        int columnStart = panelStart * PackedGemm.PanelWidth;
-        int columns = Math.Min(panelEnd * PackedGemm.PanelWidth, hidden) - columnStart;
-        for (int n = 0; n < _batch; n++)
-        {
-            RnnCellKernel.Activate(destination.Slice((n * _outputWidth) + columnStart, columns), _nonlinearity);
+            case Phase.InputProjection:
+                ProjectInput(chunk);
+                break;
+            case Phase.Step:
+                Step(chunk);
+                break;
+            default:
+                ProjectOutput(chunk);
+                break;
         }
     }
 
-    private void RunAll(bool reverse, Span<float> hN, HelperTeam? team)
+    private void ProjectInput(int chunk)
     {
-        int hidden = _weights!.HiddenSize;
+        PackedDirection w = _weights!;
+        int columns = w.GateColumns;
         int rows = _seqLen * _batch;
-        _projection = true;
+        int first = chunk * ProjectionRowsPerChunk;
+        int count = Math.Min(ProjectionRowsPerChunk, rows - first);
+        PackedGemm.Multiply(
+            _buffers.Input.Span[(first * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
+            _buffers.InputGates.Span[(first * columns)..], columns, count, columns, w.InputSize);
+    }
+
+    private void Step(int chunk)
+    {
+        PackedDirection w = _weights!;
+        RecurrentCellKernel cell = _cell!;
+        int hidden = w.HiddenSize, state = w.StateSize, columns = w.GateColumns, batch = _batch;
+        int stepStride = batch * _outputWidth;
+        int panelStart = chunk * _panelsPerChunk;
+        int panelEnd = Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(hidden));
+        ref readonly LayerBuffers b = ref _buffers;
+
+        ReadOnlySpan<float> previous = _previous < 0 ? b.H0.Span : b.Output.Span[((_previous * stepStride) + _columnOffset)..];
+        int previousStride = _previous < 0 ? state : _outputWidth;
+        Span<float> output = b.Output.Span[((_step * stepStride) + _columnOffset)..];
+        Span<float> inputGates = b.InputGates.Span.Slice(_step * batch * columns, batch * columns);
+        Span<float> gates = cell.ProductIsOutput ? output : b.StepGates.Span[..(batch * columns)];
+        int gatesStride = cell.ProductIsOutput ? _outputWidth : columns;
+        int packedGate = PackedGemm.PackedLength(hidden, state);
+        for (int g = 0; g < cell.Gates; g++)
+        {
+            PackedGemm.Multiply(
+                previous, previousStride, w.WeightHh.AsSpan(g * packedGate, packedGate),
+                w.BiasHh.Length == 0 ? default : w.BiasHh.AsSpan(g * hidden, hidden),
+                cell.AddsInputInProduct ? inputGates[(g * hidden)..] : default, columns,
+                gates[(g * hidden)..], gatesStride, batch, hidden, state, panelStart, panelEnd);
+        }
+
+        bool projects = w.WeightHr.Length > 0;
+        int unitStart = panelStart * PackedGemm.PanelWidth;
+        int unitEnd = Math.Min(panelEnd * PackedGemm.PanelWidth, hidden);
+        cell.Forward(
+            new CellForward
+            {
+                Gates = gates,
+                InputGates = inputGates,
+                HPrevious = previous,
+                HPreviousStride = previousStride,
+                CPrevious = cell.HasCellState ? PreviousCellState(_previous, _stepIndex - 1) : default,
+                C = cell.HasCellState ? CellState(_step, _stepIndex) : default,
+                H = projects ? Projection(_step) : output,
+                HStride = projects ? hidden : _outputWidth,
+                Saved = b.Saved.IsEmpty ? default : b.Saved.Span.Slice(_step * batch * cell.SavedWidth(hidden), batch * cell.SavedWidth(hidden)),
+                Batch = batch,
+                Hidden = hidden,
+            },
+            unitStart,
+            unitEnd);
+    }
+
+    private void ProjectOutput(int chunk)
+    {
+        // h_t = m_t · W_hrᵀ, no bias (ATen's matmul_hr).
+        PackedDirection w = _weights!;
+        int panelStart = chunk * _panelsPerChunk;
+        int panelEnd = Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(w.StateSize));
+        PackedGemm.Multiply(
+            Projection(_step), w.HiddenSize, w.WeightHr, default, default, 0,
+            _buffers.Output.Span[((_step * _batch * _outputWidth) + _columnOffset)..], _outputWidth,
+            _batch, w.StateSize, w.HiddenSize, panelStart, panelEnd);
+    }
+
+    /// <summary>
+    /// <c>c_t</c> of step <paramref name="t"/> (the <paramref name="index"/>-th step run): in the tape when recording,
+    /// else in one of two alternating buffers.
+    /// </summary>
+    private Span<float> CellState(int t, int index)
+    {
+        int size = _batch * _weights!.HiddenSize;
+        ref readonly LayerBuffers b = ref _buffers;
+        return b.CellsRecorded ? b.Cells.Span.Slice(t * size, size) : b.Cells.Span.Slice((index & 1) * size, size);
+    }
+
+    /// <summary><c>c_t</c> as <see cref="CellState"/>, or c0 (zeros when the caller gave none) before the first step.</summary>
+    private ReadOnlySpan<float> PreviousCellState(int t, int index) =>
+        t < 0 ? _buffers.C0.Span[..(_batch * _weights!.HiddenSize)] : CellState(t, index);
+
+    /// <summary>The LSTM's <c>m_t = o ⊙ tanh(c_t)</c> before the projection: in the tape when recording, else one buffer.</summary>
+    private Span<float> Projection(int t)
+    {
+        int size = _batch * _weights!.HiddenSize;
+        ref readonly LayerBuffers b = ref _buffers;
+        return b.CellsRecorded ? b.Projections.Span.Slice(t * size, size) : b.Projections.Span[..size];
+    }
+
+    private void RunAll(bool reverse, Span<float> hN, Span<float> cN, HelperTeam? team)
+    {
+        PackedDirection w = _weights!;
+        int hidden = w.HiddenSize, state = w.StateSize;
+        int rows = _seqLen * _batch;
+        _phase = Phase.InputProjection;
         Execute(team, (rows + ProjectionRowsPerChunk - 1) / ProjectionRowsPerChunk);
-        _projection = false;
 
         int panels = PackedGemm.Panels(hidden);
-        bool parallelSteps = team is not null && 2.0 * _batch * hidden * hidden >= ParallelStepFlops;
-        _panelsPerChunk = parallelSteps ? Math.Max(1, panels / (4 * (team!.Helpers + 1))) : panels;
-        int chunks = (panels + _panelsPerChunk - 1) / _panelsPerChunk;
+        bool parallelSteps = team is not null && 2.0 * _batch * w.GateColumns * state >= ParallelStepFlops;
+        int stepPanelsPerChunk = parallelSteps ? Math.Max(1, panels / (4 * (team!.Helpers + 1))) : panels;
+        int stepChunks = (panels + stepPanelsPerChunk - 1) / stepPanelsPerChunk;
+        int outputPanels = PackedGemm.Panels(state);
+        bool projects = w.WeightHr.Length > 0;
         _previous = -1;
         for (int s = 0; s < _seqLen; s++)
         {
             _step = reverse ? _seqLen - 1 - s : s;
-            Execute(parallelSteps ? team : null, chunks);
+            _stepIndex = s;
+            _phase = Phase.Step;
+            _panelsPerChunk = stepPanelsPerChunk;
+            Execute(parallelSteps ? team : null, stepChunks);
+            if (projects)
+            {
+                _phase = Phase.OutputProjection;
+                _panelsPerChunk = outputPanels;
+                Execute(null, 1);
+            }
+
             _previous = _step;
         }
 
         int stepStride = _batch * _outputWidth;
-        ReadOnlySpan<float> output = _output.Span;
+        ReadOnlySpan<float> output = _buffers.Output.Span;
         for (int n = 0; n < _batch; n++)
         {
-            output.Slice((_previous * stepStride) + (n * _outputWidth) + _columnOffset, hidden).CopyTo(hN.Slice(n * hidden, hidden));
+            output.Slice((_previous * stepStride) + (n * _outputWidth) + _columnOffset, state).CopyTo(hN.Slice(n * state, state));
+        }
+
+        if (!cN.IsEmpty)
+        {
+            CellState(_previous, _seqLen - 1).CopyTo(cN[..(_batch * hidden)]);
         }
     }
 
@@ -161,4 +271,44 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
             team.Run(this, chunks);
         }
     }
+}
+
+/// <summary>
+/// The buffers of one <see cref="PackedRecurrentLayer.Run(RecurrentCellKernel, int, int, PackedDirection, bool, int, int, in LayerBuffers, Span{float}, Span{float}, HelperTeam?)"/>
+/// call (<c>L</c> steps, <c>N</c> batch, <c>G·H</c> gate columns, <c>S</c> the cell's saved width).
+/// </summary>
+internal readonly struct LayerBuffers
+{
+    /// <summary>The layer's input <c>(L, N, I)</c>.</summary>
+    public ReadOnlyMemory<float> Input { get; init; }
+
+    /// <summary><c>h0</c> <c>(N, P)</c>: zeros when the caller gave none.</summary>
+    public ReadOnlyMemory<float> H0 { get; init; }
+
+    /// <summary><c>c0</c> <c>(N, H)</c> (LSTM): zeros when the caller gave none.</summary>
+    public ReadOnlyMemory<float> C0 { get; init; }
+
+    /// <summary>The output <c>(L, N, W)</c>.</summary>
+    public Memory<float> Output { get; init; }
+
+    /// <summary>Scratch for the input projection, <c>(L, N, G·H)</c>.</summary>
+    public Memory<float> InputGates { get; init; }
+
+    /// <summary>Scratch for one step's product, <c>(N, G·H)</c> (unused by Elman cells).</summary>
+    public Memory<float> StepGates { get; init; }
+
+    /// <summary>
+    /// The cell states (LSTM): <c>(L, N, H)</c>, every step's <c>c_t</c> kept, when <see cref="CellsRecorded"/>;
+    /// else <c>(2, N, H)</c>, two alternating buffers.
+    /// </summary>
+    public Memory<float> Cells { get; init; }
+
+    /// <summary>Whether <see cref="Cells"/> and <see cref="Projections"/> hold every step (recording for a backward).</summary>
+    public bool CellsRecorded { get; init; }
+
+    /// <summary>LSTM with projection: <c>m_t</c> before <c>W_hr</c>, <c>(L, N, H)</c> when recorded, else <c>(N, H)</c>.</summary>
+    public Memory<float> Projections { get; init; }
+
+    /// <summary>What the cell keeps for the backward, <c>(L, N, S)</c>, or empty when not recording.</summary>
+    public Memory<float> Saved { get; init; }
 }

@@ -4,36 +4,74 @@ namespace RnnSharp.Kernels;
 /// The weights of one direction of one recurrent layer, packed for <see cref="PackedGemm"/>, with copies of the
 /// biases: an immutable snapshot, safe to share between concurrent forward passes.
 /// </summary>
+/// <remarks>
+/// <c>W_ih</c> <c>(G·H, I)</c> is packed whole, for the input projection of all steps. <c>W_hh</c> <c>(G·H, P)</c> is
+/// packed gate block by gate block, each an <c>(H, P)</c> matrix of its own, so that the column panels of a step's
+/// product cover the same hidden units in every gate whatever <c>H</c> is, and the cell's gate math can follow
+/// each chunk of the product at once. <c>W_hr</c> <c>(P, H)</c> (LSTM with <c>proj_size</c>) is packed whole.
+/// </remarks>
 internal sealed class PackedDirection
 {
-    public PackedDirection(Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh)
+    public PackedDirection(int gates, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, Tensor? weightHr = null)
     {
-        HiddenSize = weightHh.Size(0);
+        Gates = gates;
+        HiddenSize = weightHh.Size(0) / gates;
+        StateSize = weightHh.Size(1);
         InputSize = weightIh.Size(1);
-        WeightIh = new float[PackedGemm.PackedLength(HiddenSize, InputSize)];
-        WeightHh = new float[PackedGemm.PackedLength(HiddenSize, HiddenSize)];
-        PackedGemm.Pack(weightIh.AsReadOnlySpan(), HiddenSize, InputSize, WeightIh);
-        PackedGemm.Pack(weightHh.AsReadOnlySpan(), HiddenSize, HiddenSize, WeightHh);
+        WeightIh = new float[PackedGemm.PackedLength(GateColumns, InputSize)];
+        PackedGemm.Pack(weightIh.AsReadOnlySpan(), GateColumns, InputSize, WeightIh);
+        int gateLength = PackedGemm.PackedLength(HiddenSize, StateSize);
+        WeightHh = new float[gates * gateLength];
+        ReadOnlySpan<float> hh = weightHh.AsReadOnlySpan();
+        for (int g = 0; g < gates; g++)
+        {
+            PackedGemm.Pack(hh.Slice(g * HiddenSize * StateSize, HiddenSize * StateSize), HiddenSize, StateSize, WeightHh.AsSpan(g * gateLength, gateLength));
+        }
+
+        WeightHr = [];
+        if (weightHr is not null)
+        {
+            WeightHr = new float[PackedGemm.PackedLength(StateSize, HiddenSize)];
+            PackedGemm.Pack(weightHr.AsReadOnlySpan(), StateSize, HiddenSize, WeightHr);
+        }
+
         BiasIh = biasIh?.ToArray() ?? [];
         BiasHh = biasHh?.ToArray() ?? [];
     }
 
+    /// <summary><c>G</c>: the number of gate blocks.</summary>
+    public int Gates { get; }
+
+    /// <summary><c>I</c>.</summary>
     public int InputSize { get; }
 
+    /// <summary><c>H</c>.</summary>
     public int HiddenSize { get; }
 
-    /// <summary><c>W_ih</c> <c>(H, I)</c>, packed.</summary>
+    /// <summary><c>P</c>: the size of <c>h</c> (<c>proj_size</c> when positive, else <c>H</c>).</summary>
+    public int StateSize { get; }
+
+    /// <summary><c>G·H</c>.</summary>
+    public int GateColumns => Gates * HiddenSize;
+
+    /// <summary><c>W_ih</c> <c>(G·H, I)</c>, packed.</summary>
     public float[] WeightIh { get; }
 
-    /// <summary><c>W_hh</c> <c>(H, H)</c>, packed.</summary>
+    /// <summary><c>W_hh</c> <c>(G·H, P)</c>, packed per gate block.</summary>
     public float[] WeightHh { get; }
 
-    /// <summary><c>b_ih</c> <c>(H)</c>, or empty without bias.</summary>
+    /// <summary><c>W_hr</c> <c>(P, H)</c>, packed, or empty without projection.</summary>
+    public float[] WeightHr { get; }
+
+    /// <summary><c>b_ih</c> <c>(G·H)</c>, or empty without bias.</summary>
     public float[] BiasIh { get; }
 
-    /// <summary><c>b_hh</c> <c>(H)</c>, or empty without bias.</summary>
+    /// <summary><c>b_hh</c> <c>(G·H)</c>, or empty without bias.</summary>
     public float[] BiasHh { get; }
 }
+
+/// <summary>The parameter views of one direction of one recurrent layer, as PyTorch registers them.</summary>
+internal sealed record DirectionWeights(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh, Tensor? WeightHr = null);
 
 /// <summary>All directions of all layers of a module, packed, with the parameter version they were packed from.</summary>
 internal sealed class PackedRecurrentWeights(int version, PackedDirection[] directions)
@@ -51,14 +89,14 @@ internal sealed class PackedRecurrentWeights(int version, PackedDirection[] dire
     /// snapshot they publish is consistent.
     /// </summary>
     public static PackedRecurrentWeights Pack(
-        ref PackedRecurrentWeights? cache, StorageVersion parameters, IReadOnlyList<(Tensor WeightIh, Tensor WeightHh, Tensor? BiasIh, Tensor? BiasHh)> directions)
+        ref PackedRecurrentWeights? cache, StorageVersion parameters, int gates, IReadOnlyList<DirectionWeights> directions)
     {
         int version = parameters.Value;
         var packedDirections = new PackedDirection[directions.Count];
         for (int i = 0; i < packedDirections.Length; i++)
         {
-            var (weightIh, weightHh, biasIh, biasHh) = directions[i];
-            packedDirections[i] = new PackedDirection(weightIh, weightHh, biasIh, biasHh);
+            DirectionWeights d = directions[i];
+            packedDirections[i] = new PackedDirection(gates, d.WeightIh, d.WeightHh, d.BiasIh, d.BiasHh, d.WeightHr);
         }
 
         var packed = new PackedRecurrentWeights(version, packedDirections);

@@ -46,12 +46,36 @@ internal readonly ref struct RecurrentLayerSaved
     public bool Reverse { get; init; }
 
     public Nonlinearity Nonlinearity { get; init; }
+
+    /// <summary>
+    /// The cell type (gate math) of the layer; <see langword="null"/> for the Elman cell of <see cref="Nonlinearity"/>.
+    /// With another cell, <see cref="WeightIh"/> is <c>(G·H, I)</c>, <see cref="WeightHh"/> <c>(G·H, P)</c>, and h-sized
+    /// buffers (<see cref="H0"/>, <see cref="GradHN"/>, this direction's columns of <see cref="Hidden"/>) hold <c>P</c> values.
+    /// </summary>
+    public RecurrentCellKernel? Cell { get; init; }
+
+    /// <summary><c>P</c>: the size of <c>h</c> (<c>proj_size</c> when positive); 0 means <see cref="HiddenSize"/>.</summary>
+    public int StateSize { get; init; }
+
+    /// <summary>What the cell kept in the forward, <c>(L, N, S)</c>.</summary>
+    public ReadOnlySpan<float> CellSaved { get; init; }
+
+    /// <summary>Every step's cell state <c>c_t</c>, <c>(L, N, H)</c> (LSTM).</summary>
+    public ReadOnlySpan<float> Cells { get; init; }
+
+    /// <summary>Every step's <c>m_t</c> before the projection <c>W_hr</c>, <c>(L, N, H)</c> (LSTM with projection).</summary>
+    public ReadOnlySpan<float> Projections { get; init; }
+
+    /// <summary>The initial cell state <c>(N, H)</c>, or empty for zeros (LSTM).</summary>
+    public ReadOnlySpan<float> C0 { get; init; }
+
+    /// <summary><c>W_hr</c> <c>(P, H)</c>, or empty without projection.</summary>
+    public ReadOnlySpan<float> WeightHr { get; init; }
+
+    /// <summary>The gradient of the final cell state <c>(N, H)</c>, or empty for zeros (LSTM).</summary>
+    public ReadOnlySpan<float> GradCN { get; init; }
 }
 
-/// <summary>
-/// Where the backward pass of one direction of one layer writes (memory, which helper threads can write too). Every
-/// buffer may be empty to skip that gradient.
-/// </summary>
 internal readonly ref struct RecurrentLayerGradients
 {
     /// <summary><c>dL/d input</c> <c>(L, N, I)</c>: written, or added to when <see cref="AccumulateInput"/> is set.</summary>
@@ -71,4 +95,13 @@ internal readonly ref struct RecurrentLayerGradients
 
     /// <summary><c>dL/dh0</c> <c>(N, H)</c>, written.</summary>
     public Memory<float> H0 { get; init; }
+
+    /// <summary>Receives <c>db_hh</c> when it differs from <see cref="Bias"/> (GRU), or a copy of it; may be empty.</summary>
+    public Memory<float> BiasHh { get; init; }
+
+    /// <summary>Receives <c>dW_hr</c> <c>(P, H)</c>; may be empty.</summary>
+    public Memory<float> WeightHr { get; init; }
+
+    /// <summary>Receives <c>dc0</c> <c>(N, H)</c>; may be empty.</summary>
+    public Memory<float> C0 { get; init; }
 }

@@ -152,53 +152,7 @@ public sealed class ReferenceLstmGruTests(ITestOutputHelper output)
         gradNames.Should().Equal(expected.Select(e => e.Name));
     }
 
-    /// <summary>
-    /// Every recorded tensor against ours. Tolerance per tensor: atol = 2·δ + 4·ulp(s), rtol = 0, where δ is
-    /// max |float32 − float64| of PyTorch on this case and s its max |value|. Why: the float64 run is close to the
-    /// exact result, so PyTorch's float32 result is within about δ of it; the oracle does each step's arithmetic in
-    /// double but carries the state between steps (and layers) in float32 as PyTorch does, so its error is of the
-    /// same kind and size; the two differ by at most about δ + δ. The 4 ulps of the tensor's scale cover the final
-    /// rounding to float32 on both sides (and the cases where δ is 0).
-    /// </summary>
-    private void AssertMatches(JsonElement c, Dictionary<string, float[]> actual)
-    {
-        var errors = c.GetProperty("torch_error").EnumerateArray().ToDictionary(
-            e => e.GetProperty("name").GetString()!,
-            e => (Diff: (double)Fixture.ReadFloat(e.GetProperty("max_abs_diff")), Scale: Fixture.ReadFloat(e.GetProperty("max_abs"))));
-        var expected = new Dictionary<string, JsonElement>();
-        foreach (string key in errors.Keys)
-        {
-            expected[key] = c.TryGetProperty(key, out JsonElement direct) && key is not ("input" or "h0" or "c0" or "hx" or "cx")
-                ? direct
-                : c.GetProperty("grads").EnumerateArray().Single(g => g.GetProperty("name").GetString() == key).GetProperty("tensor");
-        }
-
-        actual.Keys.Should().BeEquivalentTo(errors.Keys);
-        double worst = 0, worstShare = 0;
-        string worstName = string.Empty;
-        foreach ((string key, (double diff, float scale)) in errors)
-        {
-            Tensor want = Fixture.ReadTensor(expected[key]);
-            float[] got = actual[key];
-            double atol = (2 * diff) + (4 * (MathF.BitIncrement(scale) - scale));
-            TensorAssert.AllClose(new Tensor(got, want.Shape.ToArray()), want, rtol: 0, atol: atol, because: key);
-            ReadOnlySpan<float> w = want.AsReadOnlySpan();
-            double max = 0;
-            for (int i = 0; i < w.Length; i++)
-            {
-                max = Math.Max(max, Math.Abs((double)got[i] - w[i]));
-            }
-
-            worstShare = Math.Max(worstShare, max / atol);
-            if (max > worst)
-            {
-                worst = max;
-                worstName = $"{key} (torch δ {diff:G3}, scale {scale:G3})";
-            }
-        }
-
-        output.WriteLine($"max |oracle − torch| = {worst:G3} at {worstName}; largest share of a tolerance used {worstShare:P0}");
-    }
+    private void AssertMatches(JsonElement c, Dictionary<string, float[]> actual) => LstmGruTolerance.AssertMatches(c, actual, output);
 
     private static int[] Shape(JsonElement t) => t.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
 

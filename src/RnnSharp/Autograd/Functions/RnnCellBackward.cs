@@ -5,7 +5,7 @@ namespace RnnSharp.Autograd;
 
 /// <summary>
 /// The backward of <see cref="RnnCell.Forward"/>: one step of back-propagation through time, run by the same layer
-/// kernels as <see cref="RnnBackward"/> with a sequence of length 1. PyTorch names it after the cell's last op:
+/// kernels as <see cref="RecurrentBackward"/> with a sequence of length 1. PyTorch names it after the cell's last op:
 /// <c>TanhBackward0</c> or <c>ReluBackward0</c>, and <c>SqueezeBackward1</c> for unbatched input.
 /// </summary>
 /// <remarks>

@@ -181,7 +181,7 @@ public sealed class RnnCell : Module
             {
                 // The same two products as one step of Rnn's packed layer: identical bits.
                 PackedDirection w = (PackedRecurrentWeights.Current(Volatile.Read(ref _packed), _parameters.Version)
-                    ?? PackedRecurrentWeights.Pack(ref _packed, _parameters.Version, [(_weightIh, _weightHh, _biasIh, _biasHh)])).Directions[0];
+                    ?? PackedRecurrentWeights.Pack(ref _packed, _parameters.Version, 1, [new DirectionWeights(_weightIh, _weightHh, _biasIh, _biasHh)])).Directions[0];
                 PackedGemm.Multiply(input.AsReadOnlySpan(), InputSize, w.WeightIh, w.BiasIh, default, 0, gates, HiddenSize, batch, HiddenSize, InputSize);
                 Span<float> h = result.AsSpan();
                 PackedGemm.Multiply(hidden, HiddenSize, w.WeightHh, w.BiasHh, gates, HiddenSize, h, HiddenSize, batch, HiddenSize, HiddenSize);

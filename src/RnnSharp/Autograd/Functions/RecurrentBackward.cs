@@ -5,77 +5,81 @@ using RnnSharp.Kernels;
 namespace RnnSharp.Autograd;
 
 /// <summary>
-/// The backward of <see cref="Rnn.Forward(Tensor, Tensor?)"/>: one node for the whole sequence, every layer and
-/// both directions, with output as output 0 and h_n as output 1 — back-propagation through time fused by hand, as
-/// llm.c does, instead of a graph of thousands of small nodes.
+/// The backward of a recurrent module's forward (<see cref="Rnn"/>, <see cref="Lstm"/>, <see cref="Gru"/>, the LSTM
+/// and GRU cells): one node for the whole sequence, every layer and both directions, with output as output 0, h_n
+/// as output 1 and c_n (LSTM) as output 2 — back-propagation through time fused by hand, as llm.c does, instead of a
+/// graph of thousands of small nodes.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Shapes, seq-first inside (<c>L</c> steps, <c>N</c> batch, <c>I</c> input size, <c>H</c> hidden size, <c>D</c>
-/// directions, <c>W = D·H</c>): the forward keeps every layer's outputs <c>(L, N, W)</c> (the states <c>h_t</c>
-/// the activation's derivative and <c>dW_hh</c> need) and, in training mode with dropout, each mask
-/// <c>(L, N, W)</c> between layers, in one buffer rented from the pool and returned when the graph is freed.
+/// Shapes, seq-first inside (<c>L</c> steps, <c>N</c> batch, <c>I</c> input size, <c>H</c> hidden size, <c>P</c>
+/// state size, <c>D</c> directions, <c>W = D·P</c>): the forward keeps every layer's outputs <c>(L, N, W)</c>, in
+/// training mode with dropout each mask <c>(L, N, W)</c> between layers, and per direction what the cell keeps
+/// (<see cref="RecurrentCellKernel.SavedWidth"/>; an LSTM's <c>c_t</c> and, with projection, <c>m_t</c>), in one
+/// buffer rented from the pool and returned when the graph is freed.
 /// </para>
 /// <para>
 /// Backward walks the layers from the top: the gradient of a layer's output (the caller's output gradient for the
-/// top layer; <c>dx ⊙ mask</c> of the layer above otherwise) and of its slice of h_n feed
-/// <see cref="PackedRecurrentLayer.Backward"/> (or the reference kernel for small hidden sizes, as the forward
-/// chose) for each direction, which writes the parameter gradients, the slice of <c>dh0</c> and adds into the
-/// gradient of the layer's input. Like PyTorch, it saves (and checks the version of) <c>W_hh</c> when a state
-/// gradient flows through it, <c>W_ih</c> when the layer's input needs a gradient, the input when
-/// <c>dW_ih</c> of the first layer is needed, and h0 when a <c>dW_hh</c> is. RnnSharp's parameters share one
+/// top layer; <c>dx ⊙ mask</c> of the layer above otherwise) and of its slices of h_n (and c_n) feed
+/// <see cref="PackedRecurrentLayer.Backward"/> (or the reference kernel for small Elman layers, as the forward
+/// chose) for each direction, which writes the parameter gradients, the slices of <c>dh0</c> (and <c>dc0</c>) and
+/// adds into the gradient of the layer's input. Like PyTorch, it saves (and checks the version of) <c>W_hh</c> when a
+/// state gradient flows through it, <c>W_ih</c> when the layer's input needs a gradient, the input when
+/// <c>dW_ih</c> of the first layer is needed, and h0 when a <c>dW_hh</c> is. A module's parameters share one
 /// storage, so an in-place write to any of them invalidates the graph where PyTorch might only complain about some.
 /// </para>
 /// </remarks>
-internal sealed class RnnBackward : Node
+internal sealed class RecurrentBackward : Node
 {
     private readonly string _name;
-    private readonly Rnn _rnn;
+    private readonly RecurrentStack _stack;
     private readonly int _seqLen;
     private readonly int _batch;
     private readonly int[] _inputShape;
     private readonly int[]? _h0Shape;
+    private readonly int[]? _c0Shape;
+    private readonly bool _transposed;
     private readonly SavedTensor _input;
     private readonly SavedTensor _h0;
+    private readonly SavedTensor _c0;
     private readonly SavedTensor[] _weightIh;
     private readonly SavedTensor[] _weightHh;
     private readonly Tensor[] _parameters;
     private float[]? _buffer;
 
-    public RnnBackward(string name, Rnn rnn, Tensor input, Tensor? h0, int seqLen, int batch, bool dropout, bool packed)
+    /// <summary>
+    /// Records a forward of <paramref name="stack"/>. <paramref name="transposed"/>: the caller's input and output are
+    /// batch-first <c>(N, L, ·)</c> (the node transposes gradients as the forward transposed values).
+    /// </summary>
+    public RecurrentBackward(
+        string name, RecurrentStack stack, Tensor input, Tensor? h0, Tensor? c0, int seqLen, int batch, bool transposed, bool dropout)
     {
         _name = name;
-        _rnn = rnn;
+        _stack = stack;
         _seqLen = seqLen;
         _batch = batch;
+        _transposed = transposed;
         Dropout = dropout;
-        Packed = packed;
+        Packed = stack.UsesPacked;
         _inputShape = input.Shape.ToArray();
         _h0Shape = h0?.Shape.ToArray();
+        _c0Shape = c0?.Shape.ToArray();
 
-        int directions = rnn.NumDirections * rnn.NumLayers;
-        var parameters = new List<Tensor>(4 * directions);
+        int directions = stack.Directions * stack.NumLayers;
+        _parameters = [.. stack.ParameterList()];
         _weightIh = new SavedTensor[directions];
         _weightHh = new SavedTensor[directions];
         bool anyFirstWeightIh = false, anyWeightHh = false;
         for (int index = 0; index < directions; index++)
         {
-            Rnn.DirectionWeights w = rnn.WeightsOf(index);
-            parameters.Add(w.WeightIh);
-            parameters.Add(w.WeightHh);
-            if (w.BiasIh is not null && w.BiasHh is not null)
-            {
-                parameters.Add(w.BiasIh);
-                parameters.Add(w.BiasHh);
-            }
-
-            bool firstLayer = index < rnn.NumDirections;
+            DirectionWeights w = stack.Weights[index];
+            bool firstLayer = index < stack.Directions;
             if (!firstLayer || input.RequiresGrad)
             {
                 _weightIh[index] = new SavedTensor(w.WeightIh);
             }
 
-            if (seqLen > 1 || (h0?.RequiresGrad ?? false))
+            if (seqLen > 1 || (h0?.RequiresGrad ?? false) || (c0?.RequiresGrad ?? false) || stack.Cell is not ElmanCellKernel)
             {
                 _weightHh[index] = new SavedTensor(w.WeightHh);
             }
@@ -84,25 +88,30 @@ internal sealed class RnnBackward : Node
             anyWeightHh |= w.WeightHh.RequiresGrad;
         }
 
-        _parameters = [.. parameters];
         if (anyFirstWeightIh)
         {
             _input = new SavedTensor(input);
         }
 
-        if (h0 is not null && anyWeightHh)
+        if (h0 is not null && (anyWeightHh || stack.Cell is GruCellKernel))
         {
             _h0 = new SavedTensor(h0);
         }
 
-        Tensor?[] edges = new Tensor?[2 + _parameters.Length];
+        if (c0 is not null)
+        {
+            _c0 = new SavedTensor(c0);
+        }
+
+        Tensor?[] edges = new Tensor?[3 + _parameters.Length];
         edges[0] = input;
         edges[1] = h0;
-        _parameters.CopyTo(edges, 2);
+        edges[2] = c0;
+        _parameters.CopyTo(edges, 3);
         SetInputs(edges);
 
-        int layerSize = seqLen * batch * rnn.NumDirections * rnn.HiddenSize;
-        _buffer = ArrayPool<float>.Shared.Rent(Math.Max(1, layerSize * (rnn.NumLayers + (dropout ? rnn.NumLayers - 1 : 0))));
+        long length = ((long)LayerSize * (stack.NumLayers + (dropout ? stack.NumLayers - 1 : 0))) + ((long)directions * DirectionTapeSize);
+        _buffer = ArrayPool<float>.Shared.Rent((int)Math.Max(1, length));
     }
 
     public override string Name => _name;
@@ -113,17 +122,39 @@ internal sealed class RnnBackward : Node
     /// <summary>Whether the forward ran the packed kernels (the backward then does too).</summary>
     public bool Packed { get; }
 
-    internal override int OutputCount => 2;
+    internal override int OutputCount => _stack.HasCellState ? 3 : 2;
 
     internal override bool HasSavedTensors => true;
 
-    private int LayerSize => _seqLen * _batch * _rnn.NumDirections * _rnn.HiddenSize;
+    private int Rows => _seqLen * _batch;
+
+    private int LayerSize => Rows * _stack.Width;
+
+    private int SavedSize => Rows * _stack.Cell.SavedWidth(_stack.HiddenSize);
+
+    private int CellsSize => _stack.HasCellState ? Rows * _stack.HiddenSize : 0;
+
+    private int ProjectionsSize => _stack.Projects ? Rows * _stack.HiddenSize : 0;
+
+    private int DirectionTapeSize => SavedSize + CellsSize + ProjectionsSize;
+
+    private int TapeStart => LayerSize * (_stack.NumLayers + (Dropout ? _stack.NumLayers - 1 : 0));
 
     /// <summary>Layer <paramref name="layer"/>'s outputs <c>(L, N, W)</c>, seq-first, before dropout.</summary>
     public Memory<float> Hidden(int layer) => _buffer.AsMemory(layer * LayerSize, LayerSize);
 
     /// <summary>The dropout mask applied to layer <paramref name="layer"/>'s outputs <c>(L, N, W)</c> (scaled by <c>1/(1 − p)</c>).</summary>
-    public Memory<float> Mask(int layer) => _buffer.AsMemory((_rnn.NumLayers + layer) * LayerSize, LayerSize);
+    public Memory<float> Mask(int layer) => _buffer.AsMemory((_stack.NumLayers + layer) * LayerSize, LayerSize);
+
+    /// <summary>What the cell of direction <paramref name="index"/> keeps, <c>(L, N, S)</c>.</summary>
+    public Memory<float> CellSaved(int index) => _buffer.AsMemory(TapeStart + (index * DirectionTapeSize), SavedSize);
+
+    /// <summary>Every <c>c_t</c> of direction <paramref name="index"/>, <c>(L, N, H)</c> (LSTM).</summary>
+    public Memory<float> Cells(int index) => _buffer.AsMemory(TapeStart + (index * DirectionTapeSize) + SavedSize, CellsSize);
+
+    /// <summary>Every <c>m_t</c> of direction <paramref name="index"/>, <c>(L, N, H)</c> (LSTM with projection).</summary>
+    public Memory<float> Projections(int index) =>
+        _buffer.AsMemory(TapeStart + (index * DirectionTapeSize) + SavedSize + CellsSize, ProjectionsSize);
 
     /// <summary>Gives the saved states back to the pool (after a backward that frees the graph, or a failed forward).</summary>
     public void ReturnBuffers()
@@ -139,11 +170,11 @@ internal sealed class RnnBackward : Node
 
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
-        Rnn rnn = _rnn;
-        int directions = rnn.NumDirections, hidden = rnn.HiddenSize, inputSize = rnn.InputSize, layers = rnn.NumLayers;
-        int width = directions * hidden, rows = _seqLen * _batch;
+        RecurrentStack stack = _stack;
+        int directions = stack.Directions, hidden = stack.HiddenSize, state = stack.StateSize, inputSize = stack.InputSize, layers = stack.NumLayers;
+        int width = stack.Width, rows = Rows;
 
-        var grads = new Tensor?[2 + _parameters.Length];
+        var grads = new Tensor?[3 + _parameters.Length];
         if (NeedsInputGrad(0))
         {
             grads[0] = Tensor.Zeros(_inputShape);
@@ -154,14 +185,19 @@ internal sealed class RnnBackward : Node
             grads[1] = Tensor.Zeros(_h0Shape!);
         }
 
+        if (NeedsInputGrad(2))
+        {
+            grads[2] = Tensor.Zeros(_c0Shape!);
+        }
+
         // The lowest layer whose backward is needed: below it nothing needs a gradient.
         int perDirection = _parameters.Length / (layers * directions);
-        int lowest = grads[0] is not null || grads[1] is not null ? 0 : layers;
+        int lowest = grads[0] is not null || grads[1] is not null || grads[2] is not null ? 0 : layers;
         for (int i = 0; i < _parameters.Length; i++)
         {
-            if (NeedsInputGrad(2 + i))
+            if (NeedsInputGrad(3 + i))
             {
-                grads[2 + i] = Tensor.Zeros(_parameters[i].Shape.ToArray());
+                grads[3 + i] = Tensor.Zeros(_parameters[i].Shape.ToArray());
                 lowest = Math.Min(lowest, i / (perDirection * directions));
             }
         }
@@ -174,6 +210,7 @@ internal sealed class RnnBackward : Node
         // Check every saved tensor before computing anything (PyTorch's in-place error).
         Tensor? input = _input.HasValue ? _input.Unpack() : null;
         Tensor? h0 = _h0.HasValue ? _h0.Unpack() : null;
+        Tensor? c0 = _c0.HasValue ? _c0.Unpack() : null;
         for (int index = lowest * directions; index < layers * directions; index++)
         {
             if (_weightIh[index].HasValue)
@@ -187,13 +224,13 @@ internal sealed class RnnBackward : Node
             }
         }
 
-        bool transpose = rnn.BatchFirst && _inputShape.Length == 3 && _batch > 1 && _seqLen > 1;
+        bool transpose = _transposed && _batch > 1 && _seqLen > 1;
         int columns = Math.Max(inputSize, width);
         int workspaceLength = Packed
-            ? PackedRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, columns, hidden)
+            ? PackedRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, columns, hidden, stack.Cell, state, stack.Projects)
             : ReferenceRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, hidden);
         float[] scratch = ArrayPool<float>.Shared.Rent((3 * rows * columns) + workspaceLength);
-        HelperTeam? team = Packed ? rnn.AcquireTeam(_seqLen, _batch) : null;
+        HelperTeam? team = Packed ? stack.AcquireTeam(_seqLen, _batch) : null;
         try
         {
             Memory<float> gradA = scratch.AsMemory(0, rows * columns);
@@ -201,13 +238,13 @@ internal sealed class RnnBackward : Node
             Span<float> x = scratch.AsSpan(2 * rows * columns, rows * columns);
             Memory<float> workspace = scratch.AsMemory(3 * rows * columns, workspaceLength);
 
-            // The top layer's output gradient, seq-first; zeros when only h_n received one.
+            // The top layer's output gradient, seq-first; zeros when only h_n (or c_n) received one.
             Memory<float> gradOutput = gradA[..(rows * width)];
             if (gradOutputs[0] is { } g)
             {
                 if (transpose)
                 {
-                    Rnn.SwapFirstTwoDims(g.AsReadOnlySpan(), gradOutput.Span, _batch, _seqLen, width);
+                    RecurrentStack.SwapFirstTwoDims(g.AsReadOnlySpan(), gradOutput.Span, _batch, _seqLen, width);
                 }
                 else
                 {
@@ -220,7 +257,8 @@ internal sealed class RnnBackward : Node
             }
 
             ReadOnlySpan<float> gradHN = gradOutputs[1] is { } gh ? gh.AsReadOnlySpan() : default;
-            int stepState = _batch * hidden;
+            ReadOnlySpan<float> gradCN = gradOutputs.Length > 2 && gradOutputs[2] is { } gc ? gc.AsReadOnlySpan() : default;
+            int stepState = _batch * state, stepCell = _batch * hidden;
             for (int layer = layers - 1; layer >= lowest; layer--)
             {
                 int layerInputSize = layer == 0 ? inputSize : width;
@@ -241,35 +279,49 @@ internal sealed class RnnBackward : Node
                 for (int direction = 0; direction < directions; direction++)
                 {
                     int index = (layer * directions) + direction;
-                    Rnn.DirectionWeights w = rnn.WeightsOf(index);
-                    int p = 2 + (index * perDirection);
+                    DirectionWeights w = stack.Weights[index];
+                    int p = 3 + (index * perDirection);
+                    bool bias = w.BiasIh is not null;
                     var saved = new RecurrentLayerSaved
                     {
                         Input = layerInput,
                         Hidden = states,
                         H0 = h0 is null ? default : h0.AsReadOnlySpan().Slice(index * stepState, stepState),
+                        C0 = c0 is null ? default : c0.AsReadOnlySpan().Slice(index * stepCell, stepCell),
                         WeightIh = w.WeightIh.AsReadOnlySpan(),
                         WeightHh = w.WeightHh.AsReadOnlySpan(),
+                        WeightHr = w.WeightHr is null ? default : w.WeightHr.AsReadOnlySpan(),
                         GradOutput = gradOutput,
                         GradHN = gradHN.IsEmpty ? default : gradHN.Slice(index * stepState, stepState),
+                        GradCN = gradCN.IsEmpty ? default : gradCN.Slice(index * stepCell, stepCell),
+                        CellSaved = CellSaved(index).Span,
+                        Cells = Cells(index).Span,
+                        Projections = Projections(index).Span,
                         SeqLen = _seqLen,
                         Batch = _batch,
                         InputSize = layerInputSize,
                         HiddenSize = hidden,
+                        StateSize = state,
                         Width = width,
-                        ColumnOffset = direction * hidden,
+                        ColumnOffset = direction * state,
                         Reverse = direction == 1,
-                        Nonlinearity = rnn.Nonlinearity,
+                        Cell = stack.Cell,
+                        Nonlinearity = stack.Cell is ElmanCellKernel elman ? elman.Nonlinearity : Nonlinearity.Tanh,
                     };
-                    Tensor? biasGrad = perDirection == 4 ? grads[p + 2] ?? grads[p + 3] : null;
+                    Tensor? biasIhGrad = bias ? grads[p + 2] : null;
+                    Tensor? biasHhGrad = bias ? grads[p + 3] : null;
+                    Tensor? weightHrGrad = w.WeightHr is null ? null : grads[p + (bias ? 4 : 2)];
                     var gradients = new RecurrentLayerGradients
                     {
                         Input = dx,
                         AccumulateInput = direction == 1,
                         WeightIh = grads[p] is { } gw ? gw.AsMemory() : default,
                         WeightHh = grads[p + 1] is { } gu ? gu.AsMemory() : default,
-                        Bias = biasGrad is null ? default : biasGrad.AsMemory(),
+                        Bias = (Packed ? biasIhGrad : biasIhGrad ?? biasHhGrad) is { } db ? db.AsMemory() : default,
+                        BiasHh = Packed && biasHhGrad is not null ? biasHhGrad.AsMemory() : default,
+                        WeightHr = weightHrGrad is null ? default : weightHrGrad.AsMemory(),
                         H0 = grads[1] is { } g0 ? g0.AsMemory().Slice(index * stepState, stepState) : default,
+                        C0 = grads[2] is { } gc0 ? gc0.AsMemory().Slice(index * stepCell, stepCell) : default,
                     };
                     if (Packed)
                     {
@@ -278,12 +330,11 @@ internal sealed class RnnBackward : Node
                     else
                     {
                         ReferenceRecurrentLayer.Backward(saved, gradients, workspace.Span);
-                    }
-
-                    // db_ih and db_hh are the same sum.
-                    if (biasGrad is not null && grads[p + 3] is { } other && !ReferenceEquals(other, biasGrad))
-                    {
-                        biasGrad.AsReadOnlySpan().CopyTo(other.AsSpan());
+                        if (biasIhGrad is not null && biasHhGrad is not null)
+                        {
+                            // db_ih and db_hh are the same sum for an Elman cell.
+                            biasIhGrad.AsReadOnlySpan().CopyTo(biasHhGrad.AsSpan());
+                        }
                     }
                 }
 
@@ -301,7 +352,7 @@ internal sealed class RnnBackward : Node
                 }
                 else if (transpose && layer == 0 && grads[0] is { } inputGrad)
                 {
-                    Rnn.SwapFirstTwoDims(dx.Span, inputGrad.AsSpan(), _seqLen, _batch, inputSize);
+                    RecurrentStack.SwapFirstTwoDims(dx.Span, inputGrad.AsSpan(), _seqLen, _batch, inputSize);
                 }
             }
         }
@@ -318,7 +369,7 @@ internal sealed class RnnBackward : Node
     {
         for (int direction = 0; direction < directions; direction++)
         {
-            if (NeedsInputGrad(2 + (((layer * directions) + direction) * perDirection)))
+            if (NeedsInputGrad(3 + (((layer * directions) + direction) * perDirection)))
             {
                 return true;
             }
@@ -348,7 +399,7 @@ internal sealed class RnnBackward : Node
             return x;
         }
 
-        Rnn.SwapFirstTwoDims(x, scratch, _batch, _seqLen, _rnn.InputSize);
+        RecurrentStack.SwapFirstTwoDims(x, scratch, _batch, _seqLen, _stack.InputSize);
         return scratch;
     }
 }

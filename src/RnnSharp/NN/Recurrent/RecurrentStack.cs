@@ -1,0 +1,323 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using RnnSharp.Autograd;
+using RnnSharp.Kernels;
+
+namespace RnnSharp;
+
+/// <summary>
+/// The computation behind every recurrent module (<see cref="Rnn"/>, <see cref="Lstm"/>, <see cref="Gru"/> and the
+/// LSTM/GRU cells): layers × directions of one cell type over a sequence, on <see cref="PackedRecurrentLayer"/>,
+/// with dropout between layers, batch-first transposes, and what the backward needs kept in a
+/// <see cref="RecurrentBackward"/> when recording. The modules own the parameters, the checks and the API.
+/// </summary>
+internal sealed class RecurrentStack
+{
+    private PackedRecurrentWeights? _packed;
+
+    public RecurrentStack(
+        RecurrentCellKernel cell, int inputSize, int hiddenSize, int stateSize, int numLayers, int directions,
+        bool batchFirst, double dropout, FlatParameters parameters, DirectionWeights[] weights)
+    {
+        Cell = cell;
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        StateSize = stateSize;
+        NumLayers = numLayers;
+        Directions = directions;
+        BatchFirst = batchFirst;
+        DropoutProbability = dropout;
+        Parameters = parameters;
+        Weights = weights;
+    }
+
+    public RecurrentCellKernel Cell { get; }
+
+    public int InputSize { get; }
+
+    /// <summary><c>H</c>.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary><c>P</c>: the size of <c>h</c> (<c>proj_size</c> when positive, else <c>H</c>).</summary>
+    public int StateSize { get; }
+
+    public int NumLayers { get; }
+
+    /// <summary><c>D</c>.</summary>
+    public int Directions { get; }
+
+    public bool BatchFirst { get; }
+
+    /// <summary>The dropout probability, as the decimal the caller wrote.</summary>
+    public double DropoutProbability { get; }
+
+    public FlatParameters Parameters { get; }
+
+    /// <summary>Indexed by <c>layer · D + direction</c>.</summary>
+    public DirectionWeights[] Weights { get; }
+
+    /// <summary>Which kernels run; tests and benchmarks pin one. Only Elman cells have a reference path in the modules.</summary>
+    public RecurrentKernel Kernel { get; set; } = RecurrentKernel.Auto;
+
+    /// <summary><c>W = D·P</c>: the width of a layer's output rows.</summary>
+    public int Width => Directions * StateSize;
+
+    /// <summary>Whether the cell carries <c>c</c> (LSTM).</summary>
+    public bool HasCellState => Cell.HasCellState;
+
+    /// <summary>Whether an LSTM projects <c>h</c> with <c>W_hr</c>.</summary>
+    public bool Projects => StateSize != HiddenSize;
+
+    /// <summary>Whether the packed kernels run (else, for Elman cells only, the reference ones).</summary>
+    public bool UsesPacked => Cell is not ElmanCellKernel || Kernel.UsesPacked(HiddenSize);
+
+    /// <summary>Whether any parameter requires grad.</summary>
+    public bool AnyParameterRequiresGrad()
+    {
+        foreach (DirectionWeights w in Weights)
+        {
+            if (w.WeightIh.RequiresGrad || w.WeightHh.RequiresGrad || (w.BiasIh?.RequiresGrad ?? false)
+                || (w.BiasHh?.RequiresGrad ?? false) || (w.WeightHr?.RequiresGrad ?? false))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The parameters in registration order.</summary>
+    public List<Tensor> ParameterList()
+    {
+        var list = new List<Tensor>();
+        foreach (DirectionWeights w in Weights)
+        {
+            list.Add(w.WeightIh);
+            list.Add(w.WeightHh);
+            if (w.BiasIh is not null && w.BiasHh is not null)
+            {
+                list.Add(w.BiasIh);
+                list.Add(w.BiasHh);
+            }
+
+            if (w.WeightHr is not null)
+            {
+                list.Add(w.WeightHr);
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>The packed weights for the current parameter values (repacked after any parameter write).</summary>
+    public PackedRecurrentWeights GetPackedWeights() =>
+        PackedRecurrentWeights.Current(Volatile.Read(ref _packed), Parameters.Version)
+        ?? PackedRecurrentWeights.Pack(ref _packed, Parameters.Version, Cell.Gates, Weights);
+
+    /// <summary>
+    /// Helper threads for this call when it is big enough to gain from them (see <see cref="Torch.SetNumThreads"/>),
+    /// otherwise <see langword="null"/>: small calls never pay for a thread hand-off.
+    /// </summary>
+    public HelperTeam? AcquireTeam(int seqLen, int batch)
+    {
+        int threads = Torch.GetNumThreads();
+        if (threads <= 1)
+        {
+            return null;
+        }
+
+        return PackedRecurrentLayer.WantsHelpers(seqLen, batch, Math.Max(InputSize, Width), StateSize, Cell.Gates * HiddenSize)
+            ? HelperTeam.TryAcquire(Math.Min(threads, PackedGemm.Panels(HiddenSize)) - 1) // no more threads than column panels
+            : null;
+    }
+
+    /// <summary>
+    /// The forward pass on validated buffers. input is laid out as the caller's tensor (batch-first or not);
+    /// h0 is <c>(D·num_layers, N, P)</c> and c0 <c>(D·num_layers, N, H)</c>, or empty for zeros; output, hN (and cN)
+    /// are written completely. With <paramref name="tape"/>, every layer's outputs (seq-first), dropout masks and
+    /// the cells' saved values are kept in it for the backward.
+    /// </summary>
+    public void Run(
+        ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, ReadOnlyMemory<float> c0, int seqLen, int batch, bool dropout,
+        Memory<float> output, Span<float> hN, Span<float> cN, RecurrentBackward? tape = null)
+    {
+        int directions = Directions, hidden = HiddenSize, state = StateSize, width = Width;
+        int columns = Cell.Gates * hidden;
+        int rows = seqLen * batch;
+        if (rows == 0)
+        {
+            return; // batch of 0: nothing to compute (the outputs are empty).
+        }
+
+        // Batch-first data is transposed once so that every layer runs seq-first, as ATen does.
+        bool transpose = BatchFirst && batch > 1 && seqLen > 1;
+        dropout = tape?.Dropout ?? dropout;
+        int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
+        int stepState = batch * state, stepCell = batch * hidden;
+
+        PackedRecurrentWeights? packed = (tape?.Packed ?? UsesPacked) ? GetPackedWeights() : null;
+        HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
+        float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
+        float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
+        float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
+        float[] gates = ArrayPool<float>.Shared.Rent(rows * columns);
+        int scratchLength = (batch * columns) + (4 * stepCell) + Math.Max(stepState, stepCell);
+        float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
+        try
+        {
+            ReadOnlyMemory<float> layerInput = input[..(rows * InputSize)];
+            if (transpose)
+            {
+                SwapFirstTwoDims(layerInput.Span, inputT, batch, seqLen, InputSize);
+                layerInput = inputT.AsMemory(0, rows * InputSize);
+            }
+
+            Memory<float> stepGates = scratch.AsMemory(0, batch * columns);
+            Memory<float> cells = scratch.AsMemory(batch * columns, 2 * stepCell);
+            Memory<float> projections = scratch.AsMemory((batch * columns) + (2 * stepCell), stepCell);
+            Memory<float> reference = scratch.AsMemory((batch * columns), 2 * stepCell); // the reference Elman kernel's two states
+            Memory<float> zeros = scratch.AsMemory((batch * columns) + (4 * stepCell), Math.Max(stepState, stepCell));
+            zeros.Span.Clear();
+            for (int layer = 0; layer < NumLayers; layer++)
+            {
+                bool last = layer == NumLayers - 1;
+                Memory<float> destination = tape is not null ? tape.Hidden(layer)
+                    : !last
+                    ? layerOut.AsMemory((layer % 2) * rows * width, rows * width)
+                    : transpose ? outputT.AsMemory(0, rows * width) : output[..(rows * width)];
+                int layerInputSize = layer == 0 ? InputSize : width;
+                for (int direction = 0; direction < directions; direction++)
+                {
+                    int index = (layer * directions) + direction;
+                    ReadOnlyMemory<float> directionH0 = h0.IsEmpty ? zeros[..stepState] : h0.Slice(index * stepState, stepState);
+                    Span<float> directionHN = hN.Slice(index * stepState, stepState);
+                    if (packed is not null)
+                    {
+                        var buffers = new LayerBuffers
+                        {
+                            Input = layerInput,
+                            H0 = directionH0,
+                            C0 = !HasCellState ? default : c0.IsEmpty ? zeros[..stepCell] : c0.Slice(index * stepCell, stepCell),
+                            Output = destination,
+                            InputGates = gates.AsMemory(0, rows * columns),
+                            StepGates = stepGates,
+                            Cells = tape is null ? cells : tape.Cells(index),
+                            CellsRecorded = tape is not null,
+                            Projections = tape is null ? projections : tape.Projections(index),
+                            Saved = tape is null ? default : tape.CellSaved(index),
+                        };
+                        PackedRecurrentLayer.Run(
+                            Cell, seqLen, batch, packed.Directions[index], reverse: direction == 1, width, direction * state,
+                            buffers, directionHN, HasCellState ? cN.Slice(index * stepCell, stepCell) : default, team);
+                    }
+                    else
+                    {
+                        DirectionWeights w = Weights[index];
+                        ReferenceRecurrentLayer.Run(
+                            layerInput.Span, seqLen, batch, layerInputSize, hidden,
+                            w.WeightIh.AsReadOnlySpan(), w.WeightHh.AsReadOnlySpan(),
+                            w.BiasIh is null ? default : w.BiasIh.AsReadOnlySpan(),
+                            w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
+                            directionH0.Span, reverse: direction == 1, ((ElmanCellKernel)Cell).Nonlinearity,
+                            destination.Span, width, direction * hidden, directionHN,
+                            gates, reference.Span[..stepCell], reference.Span.Slice(stepCell, stepCell));
+                    }
+                }
+
+                if (!last && dropout)
+                {
+                    if (tape is null)
+                    {
+                        ApplyDropout(destination.Span, DropoutProbability);
+                    }
+                    else
+                    {
+                        // The next layer reads the dropped-out copy; the tape keeps the layer's own states and the mask.
+                        Span<float> mask = tape.Mask(layer).Span;
+                        FillDropoutMask(mask, DropoutProbability);
+                        Memory<float> dropped = layerOut.AsMemory(0, rows * width);
+                        TensorPrimitives.Multiply(destination.Span, mask, dropped.Span);
+                        destination = dropped;
+                    }
+                }
+
+                layerInput = destination;
+            }
+
+            if (transpose)
+            {
+                ReadOnlySpan<float> top = tape is null ? outputT.AsSpan(0, rows * width) : tape.Hidden(NumLayers - 1).Span;
+                SwapFirstTwoDims(top, output.Span, seqLen, batch, width);
+            }
+            else if (tape is not null)
+            {
+                tape.Hidden(NumLayers - 1).Span.CopyTo(output.Span);
+            }
+        }
+        finally
+        {
+            team?.Release();
+            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<float>.Shared.Return(gates);
+            ArrayPool<float>.Shared.Return(layerOut);
+            if (transpose)
+            {
+                ArrayPool<float>.Shared.Return(outputT);
+                ArrayPool<float>.Shared.Return(inputT);
+            }
+        }
+    }
+
+    /// <summary>
+    /// PyTorch's <c>at::dropout(x, p, train=true)</c> on the CPU, in place: a mask from <c>bernoulli_(1 − p)</c> on
+    /// the global generator, scaled by <c>1 / (1 − p)</c>; all zeros when <c>p = 1</c>.
+    /// </summary>
+    private static void ApplyDropout(Span<float> values, double p)
+    {
+        if (p >= 1)
+        {
+            TensorPrimitives.Multiply(values, 0f, values); // PyTorch multiplies by zero (NaN stays NaN).
+            return;
+        }
+
+        float[] mask = ArrayPool<float>.Shared.Rent(values.Length);
+        try
+        {
+            Span<float> m = mask.AsSpan(0, values.Length);
+            FillDropoutMask(m, p);
+            TensorPrimitives.Multiply(values, m, values);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(mask);
+        }
+    }
+
+    /// <summary>
+    /// PyTorch's dropout mask for <c>p &lt; 1</c>: <c>bernoulli_(1 − p)</c> on the global generator, divided by
+    /// <c>1 − p</c>. <c>x ⊙ mask</c> is the dropout's forward and <c>g ⊙ mask</c> its backward.
+    /// </summary>
+    private static void FillDropoutMask(Span<float> mask, double p)
+    {
+        if (p >= 1)
+        {
+            mask.Clear(); // PyTorch multiplies by zero without drawing.
+            return;
+        }
+
+        Torch.DefaultGenerator.FillBernoulli(mask, 1 - p);
+        TensorPrimitives.Multiply(mask, 1f / (float)(1 - p), mask);
+    }
+
+    /// <summary>Copies a <c>(A, B, C)</c> block into <c>(B, A, C)</c> order.</summary>
+    internal static void SwapFirstTwoDims(ReadOnlySpan<float> source, Span<float> destination, int a, int b, int c)
+    {
+        for (int i = 0; i < a; i++)
+        {
+            for (int j = 0; j < b; j++)
+            {
+                source.Slice(((i * b) + j) * c, c).CopyTo(destination.Slice(((j * a) + i) * c, c));
+            }
+        }
+    }
+}

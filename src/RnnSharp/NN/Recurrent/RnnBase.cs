@@ -1,0 +1,409 @@
+using System.Globalization;
+using System.Text;
+using RnnSharp.Autograd;
+using RnnSharp.Kernels;
+
+namespace RnnSharp;
+
+/// <summary>
+/// What <see cref="Rnn"/>, <see cref="Lstm"/> and <see cref="Gru"/> share, as PyTorch's <c>torch.nn.RNNBase</c>:
+/// the configuration, the parameters (named, ordered and initialised as PyTorch's), the argument checks and the
+/// forward pass on one recurrent engine. Not meant to be derived from outside RnnSharp.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Shapes use PyTorch's letters: <c>L</c> sequence length, <c>N</c> batch size, <c>H_in</c> input size,
+/// <c>H_out</c> the size of <c>h</c> (the hidden size, or an LSTM's <c>proj_size</c> when positive),
+/// <c>H_cell</c> the hidden size, <c>D</c> = 2 if bidirectional else 1. The input is seq-first, <c>(L, N, H_in)</c>:
+/// dimension 0 is time, as in PyTorch, unless <see cref="BatchFirst"/> is set.
+/// </para>
+/// <para>
+/// Parameters are named and ordered as in PyTorch (<c>weight_ih_l0</c>, <c>weight_hh_l0</c>, <c>bias_ih_l0</c>,
+/// <c>bias_hh_l0</c>, an LSTM's <c>weight_hr_l0</c>, then <c>_reverse</c> for the backward direction and
+/// <c>_l1</c>… for deeper layers) and are initialised from <c>U(−1/√H_cell, 1/√H_cell)</c> in that order, so that
+/// after <see cref="Torch.ManualSeed(int)"/> they equal PyTorch's bit for bit. A forward call may run on several
+/// threads at once as long as nothing changes the parameters meanwhile.
+/// </para>
+/// </remarks>
+public abstract class RnnBase : Module
+{
+    private readonly FlatParameters _parameters;
+
+    private protected RnnBase(
+        RecurrentCellKernel cell, int inputSize, int hiddenSize, int numLayers, bool bias, bool batchFirst,
+        float dropout, bool bidirectional, int projSize, Generator? generator)
+    {
+        if (inputSize <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
+        }
+
+        if (hiddenSize <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
+        }
+
+        if (numLayers <= 0)
+        {
+            ThrowHelper.ThrowMustBePositive("num_layers", numLayers, nameof(numLayers));
+        }
+
+        if (!(dropout >= 0f && dropout <= 1f))
+        {
+            ThrowHelper.ThrowDropoutOutOfRange(dropout, nameof(dropout));
+        }
+
+        if (projSize < 0)
+        {
+            ThrowHelper.ThrowProjSizeNegative(nameof(projSize));
+        }
+
+        if (projSize > 0 && projSize >= hiddenSize)
+        {
+            ThrowHelper.ThrowProjSizeTooLarge(nameof(projSize));
+        }
+
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        NumLayers = numLayers;
+        Bias = bias;
+        BatchFirst = batchFirst;
+        Dropout = dropout;
+        Bidirectional = bidirectional;
+        int directions = bidirectional ? 2 : 1;
+        int state = projSize > 0 ? projSize : hiddenSize;
+        int gates = cell.Gates * hiddenSize;
+
+        long total = 0;
+        for (int layer = 0; layer < numLayers; layer++)
+        {
+            int layerInput = layer == 0 ? inputSize : state * directions;
+            long perDirection = ((long)gates * layerInput) + ((long)gates * state) + (bias ? 2L * gates : 0) + (projSize > 0 ? (long)state * hiddenSize : 0);
+            total += perDirection * directions;
+        }
+
+        // One contiguous buffer holds every parameter in registration order; the parameters are views into it.
+        _parameters = new FlatParameters(total, nameof(hiddenSize));
+        var weights = new DirectionWeights[numLayers * directions];
+        for (int layer = 0; layer < numLayers; layer++)
+        {
+            int layerInput = layer == 0 ? inputSize : state * directions;
+            for (int direction = 0; direction < directions; direction++)
+            {
+                string suffix = string.Create(CultureInfo.InvariantCulture, $"_l{layer}{(direction == 1 ? "_reverse" : string.Empty)}");
+                weights[(layer * directions) + direction] = new DirectionWeights(
+                    RegisterParameter("weight_ih" + suffix, _parameters, [gates, layerInput]),
+                    RegisterParameter("weight_hh" + suffix, _parameters, [gates, state]),
+                    bias ? RegisterParameter("bias_ih" + suffix, _parameters, [gates]) : null,
+                    bias ? RegisterParameter("bias_hh" + suffix, _parameters, [gates]) : null,
+                    projSize > 0 ? RegisterParameter("weight_hr" + suffix, _parameters, [state, hiddenSize]) : null);
+            }
+        }
+
+        double p = double.Parse(dropout.ToString("R", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        Stack = new RecurrentStack(cell, inputSize, hiddenSize, state, numLayers, directions, batchFirst, p, _parameters, weights);
+        ResetParameters(generator);
+    }
+
+    /// <summary>The number of features in the input, <c>H_in</c> (PyTorch's <c>input_size</c>).</summary>
+    public int InputSize { get; }
+
+    /// <summary>The number of features in the hidden state, <c>H_cell</c> (PyTorch's <c>hidden_size</c>).</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>The number of stacked recurrent layers (PyTorch's <c>num_layers</c>).</summary>
+    public int NumLayers { get; }
+
+    /// <summary>Whether the layers have bias vectors (PyTorch's <c>bias</c>).</summary>
+    public bool Bias { get; }
+
+    /// <summary>Whether input and output are <c>(N, L, H)</c> (PyTorch's <c>batch_first</c>).</summary>
+    public bool BatchFirst { get; }
+
+    /// <summary>The dropout probability between layers in training mode (PyTorch's <c>dropout</c>).</summary>
+    public float Dropout { get; }
+
+    /// <summary>Whether every layer also runs in reverse (PyTorch's <c>bidirectional</c>).</summary>
+    public bool Bidirectional { get; }
+
+    /// <summary><c>D</c>: 2 if bidirectional, else 1.</summary>
+    internal int NumDirections => Bidirectional ? 2 : 1;
+
+    /// <summary>The engine that runs this module.</summary>
+    internal RecurrentStack Stack { get; }
+
+    /// <summary>Which kernels a forward call runs; tests and benchmarks pin one.</summary>
+    internal RecurrentKernel Kernel
+    {
+        get => Stack.Kernel;
+        set => Stack.Kernel = value;
+    }
+
+    /// <summary>PyTorch's op name for the <c>out=</c> error (<c>rnn_tanh</c>, <c>lstm</c>, <c>gru</c>).</summary>
+    private protected abstract string OpName { get; }
+
+    /// <summary>The name PyTorch gives a batch-first output's grad_fn (recorded from torch 1.13).</summary>
+    private protected virtual string TransposeGradFnName => "TransposeBackward1";
+
+    /// <summary>Whether a forward call now applies dropout between layers (training mode, <c>p &gt; 0</c>, several layers).</summary>
+    private bool DropsOut => Training && Stack.DropoutProbability > 0 && NumLayers > 1;
+
+    /// <summary>
+    /// Re-draws every parameter from <c>U(−1/√H_cell, 1/√H_cell)</c> in registration order. Equivalent to
+    /// <c>reset_parameters()</c>.
+    /// </summary>
+    /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    public void ResetParameters(Generator? generator = null) => _parameters.ResetUniform(HiddenSize, generator);
+
+    /// <inheritdoc/>
+    protected override string ExtraRepr()
+    {
+        var s = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{InputSize}, {HiddenSize}"));
+        if (Stack.Projects)
+        {
+            s.Append(CultureInfo.InvariantCulture, $", proj_size={Stack.StateSize}");
+        }
+
+        if (NumLayers != 1)
+        {
+            s.Append(CultureInfo.InvariantCulture, $", num_layers={NumLayers}");
+        }
+
+        if (!Bias)
+        {
+            s.Append(", bias=False");
+        }
+
+        if (BatchFirst)
+        {
+            s.Append(", batch_first=True");
+        }
+
+        if (Dropout != 0f)
+        {
+            s.Append(", dropout=").Append(PyFormat.Repr(Dropout));
+        }
+
+        if (Bidirectional)
+        {
+            s.Append(", bidirectional=True");
+        }
+
+        return s.ToString();
+    }
+
+    /// <summary>The forward pass into new tensors: output, h_n and (LSTM) c_n.</summary>
+    private protected (Tensor Output, Tensor HN, Tensor? CN) ForwardCore(Tensor input, Tensor? h0, Tensor? c0)
+    {
+        ForwardShape shape = CheckArguments(input, h0, c0);
+        // Every element of the results is written below, so they start uninitialised (RnnForwardTests checks it).
+        Tensor output = Tensor.Empty(shape.Output());
+        Tensor hN = Tensor.Empty(shape.State(Stack.StateSize));
+        Tensor? cN = Stack.HasCellState ? Tensor.Empty(shape.State(HiddenSize)) : null;
+        if (MustRecord(input, h0, c0))
+        {
+            ForwardRecording(input, h0, c0, shape, output, hN, cN);
+        }
+        else
+        {
+            Stack.Run(
+                input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
+                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsSpan(), cN is null ? default : cN.AsSpan());
+        }
+
+        return (output, hN, cN);
+    }
+
+    /// <summary>The forward pass into the caller's tensors; allocation-free once warm.</summary>
+    private protected void ForwardIntoCore(Tensor input, Tensor? h0, Tensor? c0, Tensor output, Tensor hN, Tensor? cN)
+    {
+        ForwardShape shape = CheckArguments(input, h0, c0);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(hN);
+        if (!shape.IsOutputShape(output))
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(output), shape.Output(), output.Shape);
+        }
+
+        if (!shape.IsStateShape(hN, Stack.StateSize))
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(hN), shape.State(Stack.StateSize), hN.Shape);
+        }
+
+        if (cN is not null && !shape.IsStateShape(cN, HiddenSize))
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(cN), shape.State(HiddenSize), cN.Shape);
+        }
+
+        if (output.Overlaps(input) || output.Overlaps(hN) || (h0 is not null && output.Overlaps(h0))
+            || (c0 is not null && output.Overlaps(c0)) || (cN is not null && output.Overlaps(cN)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(output));
+        }
+
+        if (hN.Overlaps(input) || (h0 is not null && hN.Overlaps(h0)) || (c0 is not null && hN.Overlaps(c0)) || (cN is not null && hN.Overlaps(cN)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(hN));
+        }
+
+        if (cN is not null && (cN.Overlaps(input) || (h0 is not null && cN.Overlaps(h0)) || (c0 is not null && cN.Overlaps(c0))))
+        {
+            ThrowHelper.ThrowOverlap(nameof(cN));
+        }
+
+        if (MustRecord(input, h0, c0))
+        {
+            ThrowHelper.ThrowOutArgumentsRequireGrad(OpName);
+        }
+
+        Stack.Run(
+            input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
+            shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsSpan(), cN is null ? default : cN.AsSpan());
+    }
+
+    /// <summary>PyTorch's checks of <c>forward</c>, in its order; allocates nothing unless it throws.</summary>
+    private ForwardShape CheckArguments(Tensor input, Tensor? h0, Tensor? c0)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (input.Dim is not (2 or 3))
+        {
+            ThrowHelper.ThrowInputRank(TypeName, "2-D or 3-D", input.Dim, nameof(input));
+        }
+
+        bool batched = input.Dim == 3;
+        CheckStateRanks(batched, h0, c0);
+        int seqLen = batched && BatchFirst ? input.Size(1) : input.Size(0);
+        int batch = batched ? (BatchFirst ? input.Size(0) : input.Size(1)) : 1;
+        if (input.Size(-1) != InputSize)
+        {
+            ThrowHelper.ThrowInputSize(InputSize, input.Size(-1), nameof(input));
+        }
+
+        var shape = new ForwardShape(seqLen, batch, batched, BatchFirst, NumDirections * NumLayers, NumDirections * Stack.StateSize);
+        CheckStateSize(shape, h0, Stack.StateSize, c0 is null ? null : "hidden[0]", nameof(h0));
+        CheckStateSize(shape, c0, HiddenSize, "hidden[1]", nameof(c0));
+
+        // PyTorch checks shapes first; the dtype fails in the first matrix product, before the empty-sequence check.
+        if (input.DType != DType.Float32)
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(input));
+        }
+
+        if (h0 is { DType: not DType.Float32 })
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(h0));
+        }
+
+        if (c0 is { DType: not DType.Float32 })
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(c0));
+        }
+
+        if (seqLen == 0)
+        {
+            ThrowHelper.ThrowEmptySequence(nameof(input));
+        }
+
+        return shape;
+    }
+
+    /// <summary>The ranks of h0 (and c0) against the input's, with PyTorch's messages.</summary>
+    private static void CheckStateRanks(bool batched, Tensor? h0, Tensor? c0)
+    {
+        int expected = batched ? 3 : 2;
+        if (c0 is not null && h0 is not null)
+        {
+            if (h0.Dim != expected || c0.Dim != expected)
+            {
+                ThrowHelper.ThrowLstmStateRank(batched, h0.Dim, c0.Dim, h0.Dim != expected ? nameof(h0) : nameof(c0));
+            }
+        }
+        else if (h0 is not null && h0.Dim != expected)
+        {
+            ThrowHelper.ThrowHiddenRank(batched, h0.Dim, nameof(h0));
+        }
+    }
+
+    /// <summary>PyTorch compares the (unsqueezed, for unbatched input) state against <c>(D·num_layers, N, size)</c>.</summary>
+    private static void CheckStateSize(ForwardShape shape, Tensor? state, int size, string? lstmName, string paramName)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        int layersGot = state.Size(0);
+        int batchGot = shape.Batched ? state.Size(1) : 1;
+        int sizeGot = state.Size(-1);
+        if (layersGot != shape.StateCount || batchGot != shape.Batch || sizeGot != size)
+        {
+            if (lstmName is null)
+            {
+                ThrowHelper.ThrowHiddenSize([shape.StateCount, shape.Batch, size], [layersGot, batchGot, sizeGot], paramName);
+            }
+            else
+            {
+                ThrowHelper.ThrowLstmStateSize(lstmName, [shape.StateCount, shape.Batch, size], [layersGot, batchGot, sizeGot], paramName);
+            }
+        }
+    }
+
+    /// <summary>Whether a forward call must record a graph: grad mode is on and the input, a state or a parameter requires grad.</summary>
+    private bool MustRecord(Tensor input, Tensor? h0, Tensor? c0) =>
+        GradMode.IsEnabled
+        && (input.RequiresGrad || (h0?.RequiresGrad ?? false) || (c0?.RequiresGrad ?? false) || Stack.AnyParameterRequiresGrad());
+
+    /// <summary>
+    /// The forward pass that keeps what back-propagation through time needs (in the node) and makes output, h_n (and
+    /// c_n) outputs of one <see cref="RecurrentBackward"/>. PyTorch names their grad_fn after the op that produced
+    /// each last (recorded from torch 1.13: unbatched input → all <c>SqueezeBackward1</c>; batch-first → output
+    /// <c>TransposeBackward1</c> (LSTM: <c>TransposeBackward0</c>); bidirectional → output <c>CatBackward0</c>; h_n and
+    /// c_n otherwise <c>StackBackward0</c>); where a state's name differs from output's, it gets a pass-through node
+    /// of that name in front.
+    /// </summary>
+    private void ForwardRecording(Tensor input, Tensor? h0, Tensor? c0, ForwardShape shape, Tensor output, Tensor hN, Tensor? cN)
+    {
+        string outputName = !shape.Batched ? "SqueezeBackward1" : BatchFirst ? TransposeGradFnName : Bidirectional ? "CatBackward0" : "StackBackward0";
+        string stateName = !shape.Batched ? "SqueezeBackward1" : "StackBackward0";
+        var node = new RecurrentBackward(
+            outputName, Stack, input, h0, c0, shape.SeqLen, shape.Batch, transposed: BatchFirst && shape.Batched, DropsOut);
+        try
+        {
+            Stack.Run(
+                input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
+                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), node);
+        }
+        catch
+        {
+            node.ReturnBuffers();
+            throw;
+        }
+
+        output.SetGradFn(node, 0);
+        hN.SetGradFn(node, 1);
+        cN?.SetGradFn(node, 2);
+        if (stateName != outputName)
+        {
+            hN.SetGradFn(new PassThroughBackward(stateName, hN));
+            cN?.SetGradFn(new PassThroughBackward(stateName, cN));
+        }
+    }
+
+    /// <summary>The sizes of one forward call, and the shapes of its results.</summary>
+    private readonly record struct ForwardShape(int SeqLen, int Batch, bool Batched, bool BatchFirst, int StateCount, int Width)
+    {
+        public int[] Output() => !Batched ? [SeqLen, Width] : BatchFirst ? [Batch, SeqLen, Width] : [SeqLen, Batch, Width];
+
+        public int[] State(int size) => Batched ? [StateCount, Batch, size] : [StateCount, size];
+
+        /// <summary>Whether <paramref name="t"/> has the output's shape (without allocating).</summary>
+        public bool IsOutputShape(Tensor t) => Batched
+            ? t.Dim == 3 && t.Size(0) == (BatchFirst ? Batch : SeqLen) && t.Size(1) == (BatchFirst ? SeqLen : Batch) && t.Size(2) == Width
+            : t.Dim == 2 && t.Size(0) == SeqLen && t.Size(1) == Width;
+
+        /// <summary>Whether <paramref name="t"/> has a final state's shape (without allocating).</summary>
+        public bool IsStateShape(Tensor t, int size) => Batched
+            ? t.Dim == 3 && t.Size(0) == StateCount && t.Size(1) == Batch && t.Size(2) == size
+            : t.Dim == 2 && t.Size(0) == StateCount && t.Size(1) == size;
+    }
+}
