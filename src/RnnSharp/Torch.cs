@@ -59,6 +59,32 @@ public static partial class Torch
         return t;
     }
 
+    /// <summary>
+    /// Returns a tensor of the given shape filled with draws from <c>N(0, 1)</c>. Equivalent to
+    /// <c>torch.randn(*shape, generator=generator)</c>: it consumes the generator exactly as PyTorch's CPU
+    /// <c>normal_</c> does, so everything drawn afterwards is PyTorch's bit for bit.
+    /// </summary>
+    /// <remarks>
+    /// With 16 or more elements PyTorch fills the tensor with uniforms and applies Box–Muller to blocks of 16, with
+    /// its own float32 log, sin and cos (<c>avx_mathfun.h</c>, on an AVX2 CPU), which RnnSharp reproduces operation
+    /// for operation; below 16 elements it draws each value in double (the C library's log, sin, cos, which .NET also
+    /// calls) and keeps the second value of each pair for the next small draw, as RnnSharp does. Against PyTorch 1.13
+    /// on an AVX2 machine the values are bit-exact; a PyTorch build that takes another path (no AVX2, or another C
+    /// library) may differ in the last bit, but the generator is always consumed identically.
+    /// </remarks>
+    /// <param name="shape">The length of each dimension.</param>
+    /// <param name="generator">The generator to draw from; <see cref="DefaultGenerator"/> when <see langword="null"/>.</param>
+    /// <returns>A new tensor of normal draws.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="shape"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A dimension is negative (PyTorch: <c>Trying to create tensor with negative dimension -1: [2, -1]</c>).</exception>
+    public static Tensor Randn(int[] shape, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        Tensor t = RnnSharp.Tensor.Empty((int[])shape.Clone());
+        (generator ?? DefaultGenerator).FillNormal(t.AsSpan());
+        return t;
+    }
+
     /// <summary>Copies a vector into a new 1-D tensor. Equivalent to <c>torch.tensor(data)</c>.</summary>
     /// <param name="data">The elements.</param>
     /// <returns>A new tensor of shape <c>(data.Length)</c>.</returns>

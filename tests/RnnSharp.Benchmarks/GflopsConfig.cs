@@ -26,7 +26,7 @@ public sealed class GflopsConfig : ManualConfig
 
         public UnitType UnitType => UnitType.Dimensionless;
 
-        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H) (×3 for a training step: forward + backward), over the median time";
+        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H) (×3 for a training step: forward + backward; ×4 for an LSTM, ×3 for a GRU), over the median time";
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -48,8 +48,12 @@ public sealed class GflopsConfig : ManualConfig
             double seconds = report.ResultStatistics.Median / 1e9;
 
             // A training step is a forward pass and a backward pass of twice its work (input and weight gradients).
-            double passes = benchmarkCase.Descriptor.Type == typeof(TrainingStepBenchmarks) ? 3 : 1;
-            return (passes * RnnConfig.Get((string)config).Flops / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+            Type type = benchmarkCase.Descriptor.Type;
+            double passes = type == typeof(TrainingStepBenchmarks) || type == typeof(GatedTrainingStepBenchmarks) ? 3 : 1;
+
+            // An LSTM's or a GRU's products are 4 or 3 times an Elman RNN's (the gate math is not counted).
+            double gates = benchmarkCase.Parameters.Items.Any(p => p.Name == "Kind") ? GatedModels.Gates((string)benchmarkCase.Parameters["Kind"]) : 1;
+            return (gates * passes * RnnConfig.Get((string)config).Flops / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public bool IsAvailable(Summary summary) => true;

@@ -38,6 +38,33 @@ public static class Init
     }
 
     /// <summary>
+    /// Fills <paramref name="tensor"/> with draws from <c>N(mean, std²)</c>. Equivalent to
+    /// <c>torch.nn.init.normal_(tensor, mean, std)</c>: the same values as PyTorch after the same seed (how exactly:
+    /// see <see cref="Torch.Randn"/>), consuming the generator exactly as PyTorch does.
+    /// </summary>
+    /// <param name="tensor">A float32 tensor, overwritten in place.</param>
+    /// <param name="mean">The mean.</param>
+    /// <param name="std">The standard deviation; not negative.</param>
+    /// <param name="generator">The generator to draw from; <see cref="Torch.DefaultGenerator"/> when <see langword="null"/>.</param>
+    /// <returns><paramref name="tensor"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="tensor"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="std"/> is negative (PyTorch: <c>normal expects std &gt;= 0.0, but found std -1</c>).
+    /// </exception>
+    /// <exception cref="InvalidOperationException"><paramref name="tensor"/> is an int64 tensor.</exception>
+    public static Tensor Normal(Tensor tensor, double mean = 0, double std = 1, Generator? generator = null)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (!(std >= 0))
+        {
+            ThrowHelper.ThrowNormalStd(std, nameof(std));
+        }
+
+        (generator ?? Torch.DefaultGenerator).FillNormal(tensor.AsSpan(), mean, std);
+        return tensor;
+    }
+
+    /// <summary>
     /// Fills <paramref name="tensor"/> with draws from <c>U(−bound, bound)</c>, <c>bound = gain · √(3 / fan)</c>: He et
     /// al.'s initialisation. Equivalent to <c>torch.nn.init.kaiming_uniform_(tensor, a, mode, nonlinearity)</c>, with
     /// PyTorch's defaults. A tensor with no elements is left alone and draws nothing, as in PyTorch.

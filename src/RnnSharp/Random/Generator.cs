@@ -2,8 +2,9 @@ namespace RnnSharp;
 
 /// <summary>
 /// A source of random numbers that reproduces PyTorch's CPU generator (<c>torch.Generator</c>) bit for bit:
-/// the same seed gives the same parameters from <see cref="Rnn"/>'s initialisation, the same
-/// <see cref="Torch.Rand(int[], Generator?)"/> values and the same dropout masks as PyTorch.
+/// the same seed gives the same parameters from <see cref="Rnn"/>'s and <see cref="Embedding"/>'s initialisation, the
+/// same <see cref="Torch.Rand(int[], Generator?)"/> and <see cref="Torch.Randn(int[], Generator?)"/> values and the same
+/// dropout masks as PyTorch.
 /// </summary>
 /// <remarks>
 /// PyTorch's CPU generator is a 32-bit Mersenne Twister seeded with the low 32 bits of the seed. A float32
@@ -11,7 +12,7 @@ namespace RnnSharp;
 /// and returns <c>fma(x, to − from, from)</c> rounded once to float32. A generator may be used from several
 /// threads; each fill takes a lock, as PyTorch's does.
 /// </remarks>
-public sealed class Generator
+public sealed partial class Generator
 {
     /// <summary>The seed a new generator starts from, as in PyTorch (<c>67280421310721</c>).</summary>
     public const ulong DefaultSeed = 67280421310721UL;
@@ -55,6 +56,7 @@ public sealed class Generator
         {
             _initialSeed = seed;
             _engine.Seed(seed);
+            _nextDoubleNormal = null; // as CPUGeneratorImpl::set_current_seed resets its cached normal
         }
 
         return this;
@@ -76,15 +78,21 @@ public sealed class Generator
     /// </summary>
     internal void FillUniform(Span<float> destination, float from, float to)
     {
-        const float Divisor = 1.0f / (1 << 24);
-        float range = to - from;
         lock (_lock)
         {
-            for (int i = 0; i < destination.Length; i++)
-            {
-                float x = (_engine.NextUInt32() & 0xFFFFFFu) * Divisor;
-                destination[i] = MathF.FusedMultiplyAdd(x, range, from);
-            }
+            FillUniformLocked(destination, from, to);
+        }
+    }
+
+    /// <summary><see cref="FillUniform"/> for a caller that already holds the lock.</summary>
+    private void FillUniformLocked(Span<float> destination, float from, float to)
+    {
+        const float Divisor = 1.0f / (1 << 24);
+        float range = to - from;
+        for (int i = 0; i < destination.Length; i++)
+        {
+            float x = (_engine.NextUInt32() & 0xFFFFFFu) * Divisor;
+            destination[i] = MathF.FusedMultiplyAdd(x, range, from);
         }
     }
 
@@ -95,15 +103,11 @@ public sealed class Generator
     /// </summary>
     internal void FillBernoulli(Span<float> mask, double p)
     {
-        const double Divisor = 1.0 / (1UL << 53);
         lock (_lock)
         {
             for (int i = 0; i < mask.Length; i++)
             {
-                ulong hi = _engine.NextUInt32();
-                ulong lo = _engine.NextUInt32();
-                double u = (((hi << 32) | lo) & ((1UL << 53) - 1)) * Divisor;
-                mask[i] = u < p ? 1f : 0f;
+                mask[i] = NextDoubleUniformLocked() < p ? 1f : 0f;
             }
         }
     }

@@ -916,6 +916,7 @@ def main():
     from record_rnn_grad import record_rnn_grad  # likewise
     record_rnn_grad()
     from record_lstm_gru import record_lstm_gru; record_lstm_gru()  # lstm_gru.json: LSTM/GRU and their cells
+    from record_embedding import record_embedding; record_embedding()  # embedding.json: normal_, randn, nn.Embedding
     from record_py_fixed import record_py_fixed; record_py_fixed()  # py_fixed.json: Python's "{:.Nf}" (seq2seq's losses)
 
 

@@ -71,6 +71,7 @@ public sealed class LstmGruModuleTests(ITestOutputHelper output)
 
         Torch.Autograd.Backward(outputs, gradients);
         CollectGrads(actual, module, input, h0, c0, "h0", "c0");
+        AssertInferenceSameAsRecorded(module, input, h0, c0, outputs);
         LstmGruTolerance.AssertMatches(c, actual, output);
     }
 
@@ -110,6 +111,38 @@ public sealed class LstmGruModuleTests(ITestOutputHelper output)
 
         CollectGrads(actual, module, input, hx, cx, "hx", "cx");
         LstmGruTolerance.AssertMatches(c, actual, output);
+
+        // Without a graph the step runs the inference path of the kernels: the same bits.
+        using (Torch.NoGrad())
+        {
+            Tensor[] again = module is LstmCell l ? [l.Forward(input, hx is null ? null : (hx, cx!)).H, l.Forward(input, hx is null ? null : (hx, cx!)).C]
+                : [((GruCell)module).Forward(input, hx)];
+            again[0].GradFn.Should().BeNull();
+            TensorAssert.BitEqual(again[0], new Tensor(actual["h"], again[0].Shape.ToArray()));
+            if (again.Length > 1)
+            {
+                TensorAssert.BitEqual(again[1], new Tensor(actual["c"], again[1].Shape.ToArray()));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Under <see cref="Torch.NoGrad"/> nothing is recorded and the kernels run their inference path (no saved
+    /// values; intermediate results kept in place): the results must be the recorded forward's, bit for bit.
+    /// </summary>
+    private static void AssertInferenceSameAsRecorded(RnnBase module, Tensor input, Tensor? h0, Tensor? c0, List<Tensor> recorded)
+    {
+        using (Torch.NoGrad())
+        {
+            Tensor[] results = module is Lstm l
+                ? l.Forward(input, h0 is null ? null : (h0, c0!)) is var r ? [r.Output, r.HN, r.CN] : []
+                : ((Gru)module).Forward(input, h0) is var g ? [g.Output, g.HN] : [];
+            for (int i = 0; i < results.Length; i++)
+            {
+                results[i].GradFn.Should().BeNull();
+                TensorAssert.BitEqual(results[i], recorded[i].Detach());
+            }
+        }
     }
 
     /// <summary>The parameters after <c>torch.manual_seed(seed)</c>, bit for bit and in PyTorch's order, and the repr.</summary>

@@ -53,9 +53,11 @@ internal sealed class GruCellKernel : RecurrentCellKernel
             TensorPrimitives.Add(hg.Slice(hidden + unitStart, units), xg.Slice(hidden + unitStart, units), z);
             TensorPrimitives.Sigmoid(z, z);
 
-            // n = tanh(i_n + (h_n ⊙ r)).
-            TensorPrimitives.Multiply(hn, r, n);
-            TensorPrimitives.Add(xg.Slice((2 * hidden) + unitStart, units), n, n);
+            // n = tanh(i_n + (h_n ⊙ r)). The product goes where n will be when recording (h_n is kept already),
+            // else over h_n itself, which nothing reads afterwards; n then replaces i_n.
+            Span<float> product = saved.IsEmpty ? hg.Slice((2 * hidden) + unitStart, units) : n;
+            TensorPrimitives.Multiply(hn, r, product);
+            TensorPrimitives.Add(xg.Slice((2 * hidden) + unitStart, units), product, n);
             TanhKernel.Forward(n, n);
 
             // h_t = ((h_(t−1) − n) ⊙ z) + n.
