@@ -5,8 +5,9 @@ namespace RnnSharp.Samples;
 
 /// <summary>
 /// The few NumPy and Python behaviours the course's programs print through, for the samples only: how NumPy prints
-/// an integer array (<c>[[1 3 2 3 3 4]]</c>), <c>np.squeeze</c>, <c>np.eye(n)[indices]</c>, and how Python prints a
-/// list of lists (<c>[[1, 0, 2, 3, 3, 4]]</c>). The library itself prints tensors as PyTorch does.
+/// an integer array (<c>[[1 3 2 3 3 4]]</c>), <c>np.squeeze</c>, <c>np.eye(n)[indices]</c>, <c>np.loadtxt</c> of a
+/// CSV file, and how Python prints a list of lists (<c>[[1, 0, 2, 3, 3, 4]]</c>) or of strings
+/// (<c>['i feel hungry.', '나는 배가 고프다.']</c>). The library itself prints tensors as PyTorch does.
 /// </summary>
 internal static class Numpy
 {
@@ -31,6 +32,42 @@ internal static class Numpy
     /// <summary>What Python prints for a list of lists of ints: <c>[[1, 0, 2]]</c>.</summary>
     public static string PyList(IEnumerable<IEnumerable<int>> rows) =>
         "[" + string.Join(", ", rows.Select(r => "[" + string.Join(", ", r) + "]")) + "]";
+
+    /// <summary>What Python prints for a list of strings without quotes or backslashes in them: <c>['a b', 'c']</c>.</summary>
+    public static string PyList(IEnumerable<string> items) => "[" + string.Join(", ", items.Select(s => "'" + s + "'")) + "]";
+
+    /// <summary>
+    /// <c>np.loadtxt(path, delimiter=delimiter)</c> of a file of numbers: everything from a <c>#</c> to the end of a
+    /// line is a comment, lines left blank are skipped, and each value is read as the nearest double (as NumPy's
+    /// parser and .NET's both do). One row per data line.
+    /// </summary>
+    public static double[][] LoadTxt(string path, char delimiter)
+    {
+        var rows = new List<double[]>();
+        foreach (string line in File.ReadLines(path))
+        {
+            int comment = line.IndexOf('#', StringComparison.Ordinal);
+            string data = (comment < 0 ? line : line[..comment]).Trim();
+            if (data.Length == 0)
+            {
+                continue;
+            }
+
+            rows.Add([.. data.Split(delimiter).Select(v => double.Parse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture))]);
+            if (rows[^1].Length != rows[0].Length)
+            {
+                throw new FormatException($"{path}: row {rows.Count} has {rows[^1].Length} columns, the first row {rows[0].Length}.");
+            }
+        }
+
+        return [.. rows];
+    }
+
+    /// <summary><c>torch.FloatTensor(array)</c>'s conversion of a float64 array: each value rounded to the nearest float32.</summary>
+    public static float[][] AsFloat32(double[][] array) => [.. array.Select(row => row.Select(v => (float)v).ToArray())];
+
+    /// <summary><c>torch.FloatTensor(array)</c>'s conversion of a float64 array: each value rounded to the nearest float32.</summary>
+    public static float[][][] AsFloat32(double[][][] array) => [.. array.Select(AsFloat32)];
 
     private static void Append(StringBuilder text, int[] shape, int dim, long[] values, ref int at, int width)
     {

@@ -21,4 +21,16 @@ public static class PyFloat
     /// <param name="value">The value; a <see cref="float"/> argument is widened exactly.</param>
     /// <returns>Python's text for the value.</returns>
     public static string Repr(double value) => PyFormat.Repr(value);
+
+    /// <summary>
+    /// Returns Python's <c>"{:.{precision}f}".format(value)</c>: the exact binary value rounded half to even at the
+    /// last digit — <c>0.7424</c>, <c>0.0312</c> for 0.03125 (where .NET's <c>"F4"</c> gives <c>0.0313</c>),
+    /// <c>-0.0000</c>, <c>3</c> (precision 0), <c>inf</c>, <c>nan</c>. For a width and zero padding such as
+    /// <c>"{:05.4f}"</c>, pad the result: <c>PyFloat.Fixed(loss, 4).PadLeft(5, '0')</c> for a value that is not negative.
+    /// </summary>
+    /// <param name="value">The value; a <see cref="float"/> argument is widened exactly.</param>
+    /// <param name="precision">The number of digits after the decimal point; 0 prints no point.</param>
+    /// <returns>Python's text for the value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="precision"/> is negative.</exception>
+    public static string Fixed(double value, int precision) => PyFloatFormat.Fixed(value, precision);
 }

@@ -918,6 +918,7 @@ def main():
     from record_lstm_gru import record_lstm_gru; record_lstm_gru()  # lstm_gru.json: LSTM/GRU and their cells
     from record_lstm_gru_more import record_lstm_gru_more; record_lstm_gru_more()  # lstm_gru_{init,errors,repr,dropout,interop}.json
     from record_embedding import record_embedding; record_embedding()  # embedding.json: normal_, randn, nn.Embedding
+    from record_py_fixed import record_py_fixed; record_py_fixed()  # py_fixed.json: Python's "{:.Nf}" (seq2seq's losses)
 
 
 if __name__ == "__main__":

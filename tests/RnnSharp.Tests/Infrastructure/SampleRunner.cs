@@ -5,7 +5,7 @@ namespace RnnSharp.Tests.Infrastructure;
 /// <summary>Runs a sample program (referenced by the test project) in this process and returns what it printed.</summary>
 internal static class SampleRunner
 {
-    public static string Run(string assemblyName)
+    public static string Run(string assemblyName, params string[] args)
     {
         MethodInfo entryPoint = Assembly.Load(assemblyName).EntryPoint!;
         var output = new StringWriter { NewLine = "\n" };
@@ -13,7 +13,7 @@ internal static class SampleRunner
         Console.SetOut(output);
         try
         {
-            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [Array.Empty<string>()]);
+            entryPoint.Invoke(null, entryPoint.GetParameters().Length == 0 ? null : [args]);
         }
         finally
         {
