@@ -72,7 +72,7 @@ internal sealed class ChunkedGemm : IChunkedWork
         job._m = m;
         job._n = n;
         job._k = k;
-        int rowsPerChunk = RoundUp(Math.Min(144, (m + target - 1) / target), PackedGemm.BlockRows);
+        int rowsPerChunk = RoundUp(Math.Min(144, (m + target - 1) / target), 24); // whole blocks of the 6- and 8-row kernels
         if (!byPanels || panels < threads)
         {
             job._perChunk = rowsPerChunk;

@@ -30,8 +30,14 @@ internal static class PackedGemm
     /// <summary>Columns per packed panel.</summary>
     public const int PanelWidth = 32;
 
-    /// <summary>Rows of <c>C</c> per micro-kernel call.</summary>
+    /// <summary>Rows of <c>C</c> per micro-kernel call (the AVX2 and scalar kernels, and AVX-512 tails of up to 6 rows).</summary>
     public const int BlockRows = 6;
+
+    /// <summary>
+    /// Rows of <c>C</c> per call of the AVX-512 kernel: 8 × 32 fills 16 of the 32 registers with accumulators, and
+    /// the batch sizes recurrent layers run with (multiples of 8) then waste no row of a block.
+    /// </summary>
+    public const int BlockRows512 = 8;
 
     /// <summary>Rows of <c>A</c> kept hot in cache while all panels pass over them.</summary>
     private const int RowBlock = 144;
@@ -146,7 +152,8 @@ internal static class PackedGemm
             return;
         }
 
-        Span<float> tile = stackalloc float[BlockRows * PanelWidth];
+        Span<float> tile = stackalloc float[BlockRows512 * PanelWidth];
+        int rowStep = simd == SimdLevel.Vector512 ? BlockRows512 : BlockRows;
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rows = Math.Min(RowBlock, m - i0);
@@ -154,14 +161,22 @@ internal static class PackedGemm
             {
                 ReadOnlySpan<float> panel = packed.Slice(p * k * PanelWidth, k * PanelWidth);
                 int columns = Math.Min(PanelWidth, n - (p * PanelWidth));
-                for (int i = i0; i < i0 + rows; i += BlockRows)
+                for (int i = i0; i < i0 + rows; i += rowStep)
                 {
-                    int mr = Math.Min(BlockRows, m - i);
+                    int mr = Math.Min(rowStep, m - i);
                     ReadOnlySpan<float> aBlock = a[(i * lda)..];
                     var block = new Block(i, p * PanelWidth, mr, columns);
                     if (simd == SimdLevel.Vector512)
                     {
-                        Kernel512(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                        // Each element is the same FMA chain in either kernel: the row blocking never changes a result.
+                        if (mr > BlockRows)
+                        {
+                            Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                        }
+                        else
+                        {
+                            Kernel512(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                        }
                     }
                     else if (simd == SimdLevel.Vector256)
                     {
@@ -178,10 +193,94 @@ internal static class PackedGemm
         }
     }
 
-    /// <summary>Where a 6 × 32 tile of <c>C</c> sits and how much of it is real.</summary>
+    /// <summary>Where a 6 × 32 (or 8 × 32) tile of <c>C</c> sits and how much of it is real.</summary>
     private readonly record struct Block(int Row, int Column, int Rows, int Columns)
     {
         public bool IsFull => Rows == BlockRows && Columns == PanelWidth;
+
+        public bool IsFull8 => Rows == BlockRows512 && Columns == PanelWidth;
+    }
+
+    private static void Kernel512x8(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile)
+    {
+        // Called for 7 or 8 rows; a missing 8th row reads row 0 again and its results are discarded.
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, lda);
+        ref float a2 = ref Unsafe.Add(ref a0, 2 * lda);
+        ref float a3 = ref Unsafe.Add(ref a0, 3 * lda);
+        ref float a4 = ref Unsafe.Add(ref a0, 4 * lda);
+        ref float a5 = ref Unsafe.Add(ref a0, 5 * lda);
+        ref float a6 = ref Unsafe.Add(ref a0, 6 * lda);
+        ref float a7 = ref Unsafe.Add(ref a0, block.Rows > 7 ? 7 * lda : 0);
+        ref float b = ref MemoryMarshal.GetReference(panel);
+
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        for (nuint kk = 0; kk < (nuint)k; kk++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, kk * PanelWidth);
+            Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (kk * PanelWidth) + 16);
+            Vector512<float> x = Vector512.Create(Unsafe.Add(ref a0, kk));
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref a1, kk));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref a2, kk));
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref a3, kk));
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(Unsafe.Add(ref a4, kk));
+            c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(Unsafe.Add(ref a5, kk));
+            c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(Unsafe.Add(ref a6, kk));
+            c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(Unsafe.Add(ref a7, kk));
+            c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+        }
+
+        if (block.IsFull8)
+        {
+            var e = new Epilogue512(bias, addend, ldAddend, c, ldc, block);
+            e.Row(0, c00, c01);
+            e.Row(1, c10, c11);
+            e.Row(2, c20, c21);
+            e.Row(3, c30, c31);
+            e.Row(4, c40, c41);
+            e.Row(5, c50, c51);
+            e.Row(6, c60, c61);
+            e.Row(7, c70, c71);
+            return;
+        }
+
+        ref float t = ref MemoryMarshal.GetReference(tile);
+        c00.StoreUnsafe(ref t, 0);
+        c01.StoreUnsafe(ref t, 16);
+        c10.StoreUnsafe(ref t, 32);
+        c11.StoreUnsafe(ref t, 48);
+        c20.StoreUnsafe(ref t, 64);
+        c21.StoreUnsafe(ref t, 80);
+        c30.StoreUnsafe(ref t, 96);
+        c31.StoreUnsafe(ref t, 112);
+        c40.StoreUnsafe(ref t, 128);
+        c41.StoreUnsafe(ref t, 144);
+        c50.StoreUnsafe(ref t, 160);
+        c51.StoreUnsafe(ref t, 176);
+        c60.StoreUnsafe(ref t, 192);
+        c61.StoreUnsafe(ref t, 208);
+        c70.StoreUnsafe(ref t, 224);
+        c71.StoreUnsafe(ref t, 240);
+        Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
     }
 
     private static void Kernel512(

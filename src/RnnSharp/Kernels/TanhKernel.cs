@@ -30,6 +30,21 @@ internal static class TanhKernel
     public static void Forward(ReadOnlySpan<float> x, Span<float> destination)
     {
         int i = 0;
+        if (Vector512.IsHardwareAccelerated && x.Length >= Vector512<float>.Count)
+        {
+            // The same operations on 16 lanes: the same bits as the 8-lane loop below.
+            ref float source = ref MemoryMarshal.GetReference(x);
+            ref float target = ref MemoryMarshal.GetReference(destination);
+            for (; i <= x.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Tanh(Vector512.LoadUnsafe(ref source, (nuint)i)).StoreUnsafe(ref target, (nuint)i);
+            }
+
+            x = x[i..];
+            destination = destination[i..];
+            i = 0;
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
             ref float source = ref MemoryMarshal.GetReference(x);
@@ -85,6 +100,25 @@ internal static class TanhKernel
         q = MathF.FusedMultiplyAdd(r, q, 1f / 6);
         q = MathF.FusedMultiplyAdd(r, q, 0.5f);
         return MathF.FusedMultiplyAdd(r * r, q, r);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Tanh(Vector512<float> x)
+    {
+        Vector512<float> a = Vector512.Min(Vector512.Abs(x), Vector512.Create(Saturation));
+        Vector512<float> v = a + a;
+        Vector512<float> k = Vector512.Round(v * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.FusedMultiplyAdd(-k, Vector512.Create(Ln2Low), Vector512.FusedMultiplyAdd(-k, Vector512.Create(Ln2High), v));
+        Vector512<float> q = Vector512.FusedMultiplyAdd(r, Vector512.Create(1f / 5040), Vector512.Create(1f / 720));
+        q = Vector512.FusedMultiplyAdd(r, q, Vector512.Create(1f / 120));
+        q = Vector512.FusedMultiplyAdd(r, q, Vector512.Create(1f / 24));
+        q = Vector512.FusedMultiplyAdd(r, q, Vector512.Create(1f / 6));
+        q = Vector512.FusedMultiplyAdd(r, q, Vector512.Create(0.5f));
+        Vector512<float> p = Vector512.FusedMultiplyAdd(r * r, q, r);
+        Vector512<float> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(k) + Vector512.Create(127), 23).AsSingle();
+        Vector512<float> e = Vector512.FusedMultiplyAdd(scale, p, scale - Vector512<float>.One);
+        Vector512<float> magnitude = e / (e + Vector512.Create(2f));
+        return magnitude | (x & Vector512.Create(-0.0f));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -56,6 +56,10 @@ public sealed class TanhKernelTests
     [InlineData(7)]
     [InlineData(8)]
     [InlineData(9)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(33)]
     [InlineData(67)]
     [InlineData(1000)]
     public void Forward_VectorLoop_MatchesScalarReferenceBitForBitAndInPlace(int length)
