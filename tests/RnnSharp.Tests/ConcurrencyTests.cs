@@ -86,6 +86,44 @@ public sealed class ConcurrencyTests
     }
 
     [Theory]
+    [InlineData("RNN", 16, 256, 2, 2)]  // big enough for a helper: the two directions then run at once, one per thread
+    [InlineData("LSTM", 16, 256, 2, 2)]
+    [InlineData("GRU", 16, 256, 2, 2)]
+    [InlineData("LSTM", 24, 200, 1, 1)] // steps split over threads by panels of hidden units
+    [InlineData("GRU", 40, 300, 2, 1)]
+    [InlineData("LSTM", 8, 12, 1, 2)]   // the scalar gate math of tiny hidden sizes
+    public void Forward_AnyLayerKind_TwoThreadsVersusOne_GivesIdenticalBits(string kind, int batch, int hidden, int layers, int directions)
+    {
+        RnnBase module = kind switch
+        {
+            "LSTM" => new Lstm(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
+            "GRU" => new Gru(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
+            _ => new Rnn(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
+        };
+        Tensor input = Torch.Rand([9, batch, 48], new Generator(4));
+        Tensor[] Run()
+        {
+            using (Torch.NoGrad())
+            {
+                return module switch
+                {
+                    Lstm l => l.Forward(input) is var r ? [r.Output, r.HN, r.CN] : [],
+                    Gru g => g.Forward(input) is var r ? [r.Output, r.HN] : [],
+                    _ => ((Rnn)module).Forward(input) is var r ? [r.Output, r.HN] : [],
+                };
+            }
+        }
+
+        Tensor[] single = WithThreads(1, Run);
+        Tensor[] multi = WithThreads(Environment.ProcessorCount, Run);
+
+        for (int i = 0; i < single.Length; i++)
+        {
+            TensorAssert.BitEqual(multi[i], single[i], $"result {i}");
+        }
+    }
+
+    [Theory]
     [InlineData(64, 512, 1, 1)]
     [InlineData(33, 100, 2, 2)]
     [InlineData(20, 1000, 1, 1)]

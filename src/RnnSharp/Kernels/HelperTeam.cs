@@ -34,7 +34,9 @@ internal sealed class HelperTeam
     [ThreadStatic]
     private static HelperTeam? t_team;
 
-    private readonly List<Helper> _members = [];
+    // Sized for every helper up front: a team that first gets its helpers on a later call (they were busy with another
+    // thread's work until then) must not allocate then, or Forward into caller tensors would not be allocation-free.
+    private readonly List<Helper> _members = new(Math.Max(1, Environment.ProcessorCount - 1));
     private IChunkedWork? _work;
     private int _count;
     private int _next;

@@ -33,7 +33,21 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     /// <inheritdoc/>
     public override void Forward(in CellForward step, int unitStart, int unitEnd)
     {
+        if (step.Hidden < LstmCellKernel.ScalarBelow)
+        {
+            ForwardScalar(step, unitStart, unitEnd);
+        }
+        else
+        {
+            ForwardVector(step, unitStart, unitEnd);
+        }
+    }
+
+    /// <summary>The gate math on spans of units, with <see cref="TensorPrimitives"/> and <see cref="TanhKernel"/>.</summary>
+    private static void ForwardVector(in CellForward step, int unitStart, int unitEnd)
+    {
         int hidden = step.Hidden, units = unitEnd - unitStart, width = 3 * hidden;
+
         for (int row = 0; row < step.Batch; row++)
         {
             Span<float> hg = step.Gates.Slice(row * width, width);
@@ -65,6 +79,34 @@ internal sealed class GruCellKernel : RecurrentCellKernel
             TensorPrimitives.Subtract(step.HPrevious.Slice((row * step.HPreviousStride) + unitStart, units), n, h);
             TensorPrimitives.Multiply(h, z, h);
             TensorPrimitives.Add(h, n, h);
+        }
+    }
+
+    /// <summary>The same gate math one element at a time, for tiny hidden sizes (see <see cref="LstmCellKernel"/>'s).</summary>
+    private static void ForwardScalar(in CellForward step, int unitStart, int unitEnd)
+    {
+        int hidden = step.Hidden, width = 3 * hidden;
+        for (int row = 0; row < step.Batch; row++)
+        {
+            ReadOnlySpan<float> hg = step.Gates.Slice(row * width, width);
+            ReadOnlySpan<float> xg = step.InputGates.Slice(row * width, width);
+            Span<float> saved = step.Saved.IsEmpty ? default : step.Saved.Slice(row * 4 * hidden, 4 * hidden);
+            for (int j = unitStart; j < unitEnd; j++)
+            {
+                float r = LstmCellKernel.Sigmoid(hg[j] + xg[j]);
+                float z = LstmCellKernel.Sigmoid(hg[hidden + j] + xg[hidden + j]);
+                float hn = hg[(2 * hidden) + j];
+                float n = TanhKernel.Reference(xg[(2 * hidden) + j] + (hn * r));
+                if (!saved.IsEmpty)
+                {
+                    saved[j] = r;
+                    saved[hidden + j] = z;
+                    saved[(2 * hidden) + j] = n;
+                    saved[(3 * hidden) + j] = hn;
+                }
+
+                step.H[(row * step.HStride) + j] = ((step.HPrevious[(row * step.HPreviousStride) + j] - n) * z) + n;
+            }
         }
     }
 

@@ -14,6 +14,9 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     {
     }
 
+    /// <summary>Below this hidden size the gate math runs element by element (<see cref="ForwardScalar"/>).</summary>
+    internal const int ScalarBelow = 16;
+
     /// <summary>The one instance.</summary>
     public static LstmCellKernel Instance { get; } = new();
 
@@ -29,7 +32,21 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     /// <inheritdoc/>
     public override void Forward(in CellForward step, int unitStart, int unitEnd)
     {
+        if (step.Hidden < ScalarBelow)
+        {
+            ForwardScalar(step, unitStart, unitEnd);
+        }
+        else
+        {
+            ForwardVector(step, unitStart, unitEnd);
+        }
+    }
+
+    /// <summary>The gate math on spans of units, with <see cref="TensorPrimitives"/> and <see cref="TanhKernel"/>.</summary>
+    private static void ForwardVector(in CellForward step, int unitStart, int unitEnd)
+    {
         int hidden = step.Hidden, units = unitEnd - unitStart, width = 4 * hidden;
+
         for (int n = 0; n < step.Batch; n++)
         {
             Span<float> a = step.Gates.Slice(n * width, width);
@@ -53,6 +70,32 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
             // h_t = o ⊙ tanh(c_t).
             TanhKernel.Forward(c, h);
             TensorPrimitives.Multiply(o, h, h);
+        }
+    }
+
+    /// <summary>
+    /// The same gate math one element at a time, for hidden sizes too small for vectors to pay (a tiny model's step
+    /// would otherwise be a few dozen calls on spans of one or two elements). Chosen by the hidden size alone, so a
+    /// module always takes the same path, whatever the thread count.
+    /// </summary>
+    private static void ForwardScalar(in CellForward step, int unitStart, int unitEnd)
+    {
+        int hidden = step.Hidden, width = 4 * hidden;
+        for (int n = 0; n < step.Batch; n++)
+        {
+            Span<float> a = step.Gates.Slice(n * width, width);
+            Span<float> activated = step.Saved.IsEmpty ? a : step.Saved.Slice(n * width, width);
+            for (int j = unitStart; j < unitEnd; j++)
+            {
+                float i = Sigmoid(a[j]), f = Sigmoid(a[hidden + j]), g = TanhKernel.Reference(a[(2 * hidden) + j]), o = Sigmoid(a[(3 * hidden) + j]);
+                activated[j] = i;
+                activated[hidden + j] = f;
+                activated[(2 * hidden) + j] = g;
+                activated[(3 * hidden) + j] = o;
+                float c = (f * step.CPrevious[(n * hidden) + j]) + (i * g);
+                step.C[(n * hidden) + j] = c;
+                step.H[(n * step.HStride) + j] = o * TanhKernel.Reference(c);
+            }
         }
     }
 
@@ -86,4 +129,7 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
             }
         }
     }
+
+    /// <summary>σ(x) = 1 / (1 + e^(−x)), the formula ATen and <see cref="TensorPrimitives.Sigmoid{T}(ReadOnlySpan{T}, Span{T})"/> use.</summary>
+    internal static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
 }

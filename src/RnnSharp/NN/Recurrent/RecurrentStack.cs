@@ -139,7 +139,7 @@ internal sealed class RecurrentStack
     /// </summary>
     public void Run(
         ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, ReadOnlyMemory<float> c0, int seqLen, int batch, bool dropout,
-        Memory<float> output, Span<float> hN, Span<float> cN, RecurrentBackward? tape = null)
+        Memory<float> output, Memory<float> hN, Memory<float> cN, RecurrentBackward? tape = null)
     {
         int directions = Directions, hidden = HiddenSize, state = StateSize, width = Width;
         int columns = Cell.Gates * hidden;
@@ -157,11 +157,16 @@ internal sealed class RecurrentStack
 
         PackedRecurrentWeights? packed = (tape?.Packed ?? UsesPacked) ? GetPackedWeights() : null;
         HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
+
+        // With exactly one helper, a bidirectional layer runs its two directions at once, one per thread (each needs
+        // its own scratch), instead of splitting every step of one direction and then the other.
+        bool pairDirections = directions == 2 && team is { Helpers: 1 };
         float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
         float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
-        float[] gates = ArrayPool<float>.Shared.Rent(rows * columns);
-        int scratchLength = (batch * columns) + (4 * stepCell) + Math.Max(stepState, stepCell);
+        int copies = pairDirections ? 2 : 1;
+        float[] gates = ArrayPool<float>.Shared.Rent(copies * rows * columns);
+        int scratchLength = (copies * ((batch * columns) + (3 * stepCell))) + stepCell + Math.Max(stepState, stepCell);
         float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
         try
         {
@@ -172,11 +177,11 @@ internal sealed class RecurrentStack
                 layerInput = inputT.AsMemory(0, rows * InputSize);
             }
 
-            Memory<float> stepGates = scratch.AsMemory(0, batch * columns);
-            Memory<float> cells = scratch.AsMemory(batch * columns, 2 * stepCell);
-            Memory<float> projections = scratch.AsMemory((batch * columns) + (2 * stepCell), stepCell);
-            Memory<float> reference = scratch.AsMemory((batch * columns), 2 * stepCell); // the reference Elman kernel's two states
-            Memory<float> zeros = scratch.AsMemory((batch * columns) + (4 * stepCell), Math.Max(stepState, stepCell));
+            // Per direction copy: the step's gates (N, G·H), two cell states and m (N, H) each; then the reference
+            // kernel's second state, and zeros for a missing h0/c0.
+            int copyLength = (batch * columns) + (3 * stepCell);
+            Memory<float> reference = scratch.AsMemory(batch * columns, 2 * stepCell); // the reference Elman kernel's two states
+            Memory<float> zeros = scratch.AsMemory((copies * copyLength) + stepCell, Math.Max(stepState, stepCell));
             zeros.Span.Clear();
             for (int layer = 0; layer < NumLayers; layer++)
             {
@@ -186,29 +191,40 @@ internal sealed class RecurrentStack
                     ? layerOut.AsMemory((layer % 2) * rows * width, rows * width)
                     : transpose ? outputT.AsMemory(0, rows * width) : output[..(rows * width)];
                 int layerInputSize = layer == 0 ? InputSize : width;
+                DirectionPair? pair = pairDirections && packed is not null ? DirectionPair.For(Cell, seqLen, batch, width, state) : null;
                 for (int direction = 0; direction < directions; direction++)
                 {
                     int index = (layer * directions) + direction;
                     ReadOnlyMemory<float> directionH0 = h0.IsEmpty ? zeros[..stepState] : h0.Slice(index * stepState, stepState);
-                    Span<float> directionHN = hN.Slice(index * stepState, stepState);
+                    Memory<float> directionHN = hN.Slice(index * stepState, stepState);
                     if (packed is not null)
                     {
+                        int copy = pair is null ? 0 : direction;
+                        Memory<float> own = scratch.AsMemory(copy * copyLength, copyLength);
                         var buffers = new LayerBuffers
                         {
                             Input = layerInput,
                             H0 = directionH0,
                             C0 = !HasCellState ? default : c0.IsEmpty ? zeros[..stepCell] : c0.Slice(index * stepCell, stepCell),
                             Output = destination,
-                            InputGates = gates.AsMemory(0, rows * columns),
-                            StepGates = stepGates,
-                            Cells = tape is null ? cells : tape.Cells(index),
+                            InputGates = gates.AsMemory(copy * rows * columns, rows * columns),
+                            StepGates = own[..(batch * columns)],
+                            Cells = tape is null ? own.Slice(batch * columns, 2 * stepCell) : tape.Cells(index),
                             CellsRecorded = tape is not null,
-                            Projections = tape is null ? projections : tape.Projections(index),
+                            Projections = tape is null ? own.Slice((batch * columns) + (2 * stepCell), stepCell) : tape.Projections(index),
                             Saved = tape is null ? default : tape.CellSaved(index),
                         };
-                        PackedRecurrentLayer.Run(
-                            Cell, seqLen, batch, packed.Directions[index], reverse: direction == 1, width, direction * state,
-                            buffers, directionHN, HasCellState ? cN.Slice(index * stepCell, stepCell) : default, team);
+                        Memory<float> directionCN = HasCellState ? cN.Slice(index * stepCell, stepCell) : default;
+                        if (pair is not null)
+                        {
+                            pair.Set(direction, packed.Directions[index], buffers, directionHN, directionCN);
+                        }
+                        else
+                        {
+                            PackedRecurrentLayer.Run(
+                                Cell, seqLen, batch, packed.Directions[index], reverse: direction == 1, width, direction * state,
+                                buffers, directionHN.Span, directionCN.Span, team);
+                        }
                     }
                     else
                     {
@@ -219,9 +235,14 @@ internal sealed class RecurrentStack
                             w.BiasIh is null ? default : w.BiasIh.AsReadOnlySpan(),
                             w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
                             directionH0.Span, reverse: direction == 1, ((ElmanCellKernel)Cell).Nonlinearity,
-                            destination.Span, width, direction * hidden, directionHN,
+                            destination.Span, width, direction * hidden, directionHN.Span,
                             gates, reference.Span[..stepCell], reference.Span.Slice(stepCell, stepCell));
                     }
+                }
+
+                if (pair is not null)
+                {
+                    pair.RunBoth(team!);
                 }
 
                 if (!last && dropout)
@@ -307,6 +328,67 @@ internal sealed class RecurrentStack
 
         Torch.DefaultGenerator.FillBernoulli(mask, 1 - p);
         TensorPrimitives.Multiply(mask, 1f / (float)(1 - p), mask);
+    }
+
+    /// <summary>
+    /// The two directions of one bidirectional layer as two chunks of one round, so that the caller and a helper each
+    /// run one direction whole. Each direction computes exactly what it computes alone: the same bits.
+    /// </summary>
+    private sealed class DirectionPair : IChunkedWork
+    {
+        [ThreadStatic]
+        private static DirectionPair? t_pair;
+
+        private readonly PackedDirection?[] _weights = new PackedDirection?[2];
+        private readonly LayerBuffers[] _buffers = new LayerBuffers[2];
+        private readonly Memory<float>[] _hN = new Memory<float>[2];
+        private readonly Memory<float>[] _cN = new Memory<float>[2];
+        private RecurrentCellKernel? _cell;
+        private int _seqLen;
+        private int _batch;
+        private int _width;
+        private int _state;
+
+        /// <summary>This thread's instance, set up for one layer.</summary>
+        public static DirectionPair For(RecurrentCellKernel cell, int seqLen, int batch, int width, int state)
+        {
+            DirectionPair pair = t_pair ??= new DirectionPair();
+            pair._cell = cell;
+            pair._seqLen = seqLen;
+            pair._batch = batch;
+            pair._width = width;
+            pair._state = state;
+            return pair;
+        }
+
+        public void Set(int direction, PackedDirection weights, in LayerBuffers buffers, Memory<float> hN, Memory<float> cN)
+        {
+            _weights[direction] = weights;
+            _buffers[direction] = buffers;
+            _hN[direction] = hN;
+            _cN[direction] = cN;
+        }
+
+        public void RunBoth(HelperTeam team)
+        {
+            try
+            {
+                team.Run(this, 2);
+            }
+            finally
+            {
+                // Drop the references: the buffers go back to their pools after the call.
+                Array.Clear(_weights);
+                Array.Clear(_buffers);
+                Array.Clear(_hN);
+                Array.Clear(_cN);
+                _cell = null;
+            }
+        }
+
+        public void Run(int chunk) => PackedRecurrentLayer.Run(
+            _cell!, _seqLen, _batch, _weights[chunk]!, reverse: chunk == 1, _width, chunk * _state, _buffers[chunk],
+            _hN[chunk].Span, _cN[chunk].Span, team: null);
     }
 
     /// <summary>Copies a <c>(A, B, C)</c> block into <c>(B, A, C)</c> order.</summary>

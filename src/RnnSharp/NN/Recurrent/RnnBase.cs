@@ -208,7 +208,7 @@ public abstract class RnnBase : Module
         {
             Stack.Run(
                 input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
-                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsSpan(), cN is null ? default : cN.AsSpan());
+                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory());
         }
 
         return (output, hN, cN);
@@ -258,7 +258,7 @@ public abstract class RnnBase : Module
 
         Stack.Run(
             input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
-            shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsSpan(), cN is null ? default : cN.AsSpan());
+            shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory());
     }
 
     /// <summary>PyTorch's checks of <c>forward</c>, in its order; allocates nothing unless it throws.</summary>
@@ -371,7 +371,7 @@ public abstract class RnnBase : Module
         {
             Stack.Run(
                 input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
-                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsSpan(), cN is null ? default : cN.AsSpan(), node);
+                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory(), node);
         }
         catch
         {

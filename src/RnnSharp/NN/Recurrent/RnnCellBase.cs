@@ -138,7 +138,7 @@ public abstract class RnnCellBase : Module
 
         void Run(RecurrentBackward? tape) => Stack.Run(
             input.AsReadOnlyMemory(), hx is null ? default : hx.AsReadOnlyMemory(), cx is null ? default : cx.AsReadOnlyMemory(),
-            1, batch, dropout: false, h.AsMemory(), last, c is null ? default : c.AsSpan(), tape);
+            1, batch, dropout: false, h.AsMemory(), last, c is null ? default : c.AsMemory(), tape);
     }
 
     private static void CheckStateRank(bool batched, Tensor input, Tensor? state, string paramName)
