@@ -21,4 +21,26 @@ internal static class RecurrentArguments
             ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
         }
     }
+
+    /// <summary>
+    /// The dtype check PyTorch's first matrix product makes (<c>mat1 and mat2 must have the same dtype</c>): the input
+    /// and the states must be float32. PyTorch checks shapes first, so this runs after the shape checks.
+    /// </summary>
+    public static void CheckFloat32(Tensor input, Tensor? h, Tensor? c, string hName, string cName)
+    {
+        if (input.DType != DType.Float32)
+        {
+            ThrowHelper.ThrowMatMulDType(nameof(input));
+        }
+
+        if (h is { DType: not DType.Float32 })
+        {
+            ThrowHelper.ThrowMatMulDType(hName);
+        }
+
+        if (c is { DType: not DType.Float32 })
+        {
+            ThrowHelper.ThrowMatMulDType(cName);
+        }
+    }
 }

@@ -284,20 +284,7 @@ public abstract class RnnBase : Module
         CheckStateSize(shape, c0, HiddenSize, "hidden[1]", nameof(c0));
 
         // PyTorch checks shapes first; the dtype fails in the first matrix product, before the empty-sequence check.
-        if (input.DType != DType.Float32)
-        {
-            ThrowHelper.ThrowMatMulDType(nameof(input));
-        }
-
-        if (h0 is { DType: not DType.Float32 })
-        {
-            ThrowHelper.ThrowMatMulDType(nameof(h0));
-        }
-
-        if (c0 is { DType: not DType.Float32 })
-        {
-            ThrowHelper.ThrowMatMulDType(nameof(c0));
-        }
+        RecurrentArguments.CheckFloat32(input, h0, c0, nameof(h0), nameof(c0));
 
         if (seqLen == 0)
         {

@@ -86,20 +86,7 @@ public abstract class RnnCellBase : Module
 
         CheckState(batched, batch, hx, nameof(hx));
         CheckState(batched, batch, cx, nameof(cx)); // torch 1.13 says "hidden0" for cx too (recorded)
-        if (input.DType != DType.Float32)
-        {
-            ThrowHelper.ThrowMatMulDType(nameof(input));
-        }
-
-        if (hx is { DType: not DType.Float32 })
-        {
-            ThrowHelper.ThrowMatMulDType(nameof(hx));
-        }
-
-        if (cx is { DType: not DType.Float32 })
-        {
-            ThrowHelper.ThrowMatMulDType(nameof(cx));
-        }
+        RecurrentArguments.CheckFloat32(input, hx, cx, nameof(hx), nameof(cx));
 
         int[] shape = batched ? [batch, HiddenSize] : [HiddenSize];
         Tensor h = Tensor.Empty(shape);
