@@ -122,6 +122,7 @@ internal sealed partial class PackedRecurrentLayer
                 HPrevious = first ? saved.H0 : saved.Hidden[(((previous * batch) * saved.Width) + saved.ColumnOffset)..],
                 HPreviousStride = first ? state : saved.Width,
                 CPrevious = !cell.HasCellState ? default : first ? saved.C0 : saved.Cells.Slice(previous * batch * hidden, batch * hidden),
+                C = !cell.HasCellState ? default : saved.Cells.Slice(t * batch * hidden, batch * hidden),
                 Saved = savedWidth == 0 ? default : saved.CellSaved.Slice(t * batch * savedWidth, batch * savedWidth),
                 GradInputGates = dInputGates.Span.Slice(t * batch * columns, batch * columns),
                 GradHiddenGates = separate ? dHiddenGates.Span.Slice(t * batch * columns, batch * columns) : default,

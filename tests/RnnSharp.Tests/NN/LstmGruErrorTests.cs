@@ -191,6 +191,27 @@ public sealed class LstmGruErrorTests
     }
 
     [Fact]
+    public void Forward_NullStateOrDestination_ThrowsArgumentNullNamingIt()
+    {
+        Tensor input = Tensor.Zeros(5, 3, 4), state = Tensor.Zeros(1, 3, 2), hx = Tensor.Zeros(3, 2);
+        var acts = new (Action Act, string Name)[]
+        {
+            (() => Lstm().Forward(input, (null!, state)), "state.H0"),
+            (() => Lstm().Forward(input, (state, null!)), "state.C0"),
+            (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (null!, hx)), "state.H"),
+            (() => new LstmCell(4, 2).Forward(Tensor.Zeros(3, 4), (hx, null!)), "state.C"),
+            (() => Lstm().Forward(input, null, Tensor.Zeros(5, 3, 2), Tensor.Zeros(1, 3, 2), null!), "cN"),
+            (() => Gru().Forward(input, null, null!, Tensor.Zeros(1, 3, 2)), "output"),
+            (() => Gru().Forward(input, null, Tensor.Zeros(5, 3, 2), null!), "hN"),
+        };
+
+        foreach ((Action act, string name) in acts)
+        {
+            act.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be(name);
+        }
+    }
+
+    [Fact]
     public void LoadStateDict_ProjectionMissingOrUnexpected_FailsNamingTheKeyAndLeavesModuleUnchanged()
     {
         var withProj = new Lstm(4, 3, projSize: 2, generator: new Generator(1));

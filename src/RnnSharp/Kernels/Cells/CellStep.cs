@@ -68,6 +68,9 @@ internal readonly ref struct CellBackward
     /// <summary><c>c_(t−1)</c> <c>(N, H)</c>; empty for zeros (LSTM).</summary>
     public ReadOnlySpan<float> CPrevious { get; init; }
 
+    /// <summary><c>c_t</c> <c>(N, H)</c>, as the forward kept it (LSTM).</summary>
+    public ReadOnlySpan<float> C { get; init; }
+
     /// <summary><c>(N, S)</c>: what the forward kept.</summary>
     public ReadOnlySpan<float> Saved { get; init; }
 

@@ -109,14 +109,13 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
             ReadOnlySpan<float> dh = step.GradH.Slice(n * hidden, hidden);
             Span<float> dc = step.GradC.Slice(n * hidden, hidden);
             ReadOnlySpan<float> cPrevious = step.CPrevious.IsEmpty ? default : step.CPrevious.Slice(n * hidden, hidden);
+            ReadOnlySpan<float> cells = step.C.Slice(n * hidden, hidden);
             Span<float> da = step.GradInputGates.Slice(n * width, width);
-
-            // c_t is not kept: recompute it from the gates and c_(t−1) exactly as the forward did.
             for (int j = 0; j < hidden; j++)
             {
                 float i = gates[j], f = gates[hidden + j], g = gates[(2 * hidden) + j], o = gates[(3 * hidden) + j];
                 float cp = cPrevious.IsEmpty ? 0f : cPrevious[j];
-                float c = (f * cp) + (i * g);
+                float c = cells[j];
                 float tc = TanhKernel.Reference(c);
                 // Autograd's order of operations over ATen's forward: mul, add, tanh and sigmoid backward
                 // (grad · (1 − y) · y and grad · (1 − y²)).

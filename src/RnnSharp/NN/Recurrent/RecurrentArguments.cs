@@ -1,10 +1,20 @@
 namespace RnnSharp;
 
-/// <summary>The constructor checks <see cref="Rnn"/> and <see cref="RnnCell"/> share.</summary>
+/// <summary>The argument checks the recurrent modules share (<see cref="Rnn"/>, <see cref="RnnCell"/>, <see cref="RnnBase"/>, <see cref="RnnCellBase"/>).</summary>
 internal static class RecurrentArguments
 {
     /// <summary>Positive sizes and a defined nonlinearity, with the parameter names of the public constructors.</summary>
     public static void Check(int inputSize, int hiddenSize, Nonlinearity nonlinearity)
+    {
+        CheckSizes(inputSize, hiddenSize);
+        if (!Enum.IsDefined(nonlinearity))
+        {
+            ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
+        }
+    }
+
+    /// <summary><c>input_size</c> and <c>hidden_size</c> must be positive.</summary>
+    public static void CheckSizes(int inputSize, int hiddenSize)
     {
         if (inputSize <= 0)
         {
@@ -14,11 +24,6 @@ internal static class RecurrentArguments
         if (hiddenSize <= 0)
         {
             ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
-        }
-
-        if (!Enum.IsDefined(nonlinearity))
-        {
-            ThrowHelper.ThrowUnknownNonlinearity(nonlinearity, nameof(nonlinearity));
         }
     }
 

@@ -166,7 +166,7 @@ internal sealed class RecurrentStack
         float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
         int copies = pairDirections ? 2 : 1;
         float[] gates = ArrayPool<float>.Shared.Rent(copies * rows * columns);
-        int scratchLength = (copies * ((batch * columns) + (3 * stepCell))) + stepCell + Math.Max(stepState, stepCell);
+        int scratchLength = (copies * ((batch * columns) + (3 * stepCell))) + Math.Max(stepState, stepCell);
         float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
         try
         {
@@ -177,11 +177,11 @@ internal sealed class RecurrentStack
                 layerInput = inputT.AsMemory(0, rows * InputSize);
             }
 
-            // Per direction copy: the step's gates (N, G·H), two cell states and m (N, H) each; then the reference
-            // kernel's second state, and zeros for a missing h0/c0.
+            // Per direction copy: the step's gates (N, G·H), two cell states and m (N, H) each; then zeros for a
+            // missing h0/c0. The reference Elman kernel (no cell states) uses copy 0's cell-state room.
             int copyLength = (batch * columns) + (3 * stepCell);
             Memory<float> reference = scratch.AsMemory(batch * columns, 2 * stepCell); // the reference Elman kernel's two states
-            Memory<float> zeros = scratch.AsMemory((copies * copyLength) + stepCell, Math.Max(stepState, stepCell));
+            Memory<float> zeros = scratch.AsMemory(copies * copyLength, Math.Max(stepState, stepCell));
             zeros.Span.Clear();
             for (int layer = 0; layer < NumLayers; layer++)
             {

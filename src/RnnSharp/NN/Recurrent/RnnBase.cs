@@ -33,15 +33,7 @@ public abstract class RnnBase : Module
         RecurrentCellKernel cell, int inputSize, int hiddenSize, int numLayers, bool bias, bool batchFirst,
         float dropout, bool bidirectional, int projSize, Generator? generator)
     {
-        if (inputSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
-        }
-
-        if (hiddenSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
-        }
+        RecurrentArguments.CheckSizes(inputSize, hiddenSize);
 
         if (numLayers <= 0)
         {

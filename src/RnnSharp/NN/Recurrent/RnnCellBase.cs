@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using RnnSharp.Autograd;
 using RnnSharp.Kernels;
@@ -17,15 +18,7 @@ public abstract class RnnCellBase : Module
 
     private protected RnnCellBase(RecurrentCellKernel cell, int inputSize, int hiddenSize, bool bias, Generator? generator)
     {
-        if (inputSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("input_size", inputSize, nameof(inputSize));
-        }
-
-        if (hiddenSize <= 0)
-        {
-            ThrowHelper.ThrowMustBePositive("hidden_size", hiddenSize, nameof(hiddenSize));
-        }
+        RecurrentArguments.CheckSizes(inputSize, hiddenSize);
 
         InputSize = inputSize;
         HiddenSize = hiddenSize;
@@ -91,14 +84,29 @@ public abstract class RnnCellBase : Module
         int[] shape = batched ? [batch, HiddenSize] : [HiddenSize];
         Tensor h = Tensor.Empty(shape);
         Tensor? c = Stack.HasCellState ? Tensor.Empty(shape) : null;
-        float[] last = new float[batch * HiddenSize]; // h_n of the one-step sequence: the same values as h
+        // h_n of the one-step sequence holds the same values as h: the engine writes it into a pooled buffer.
+        float[] last = ArrayPool<float>.Shared.Rent(batch * HiddenSize);
         bool record = GradMode.IsEnabled
             && (input.RequiresGrad || (hx?.RequiresGrad ?? false) || (cx?.RequiresGrad ?? false) || Stack.AnyParameterRequiresGrad());
-        RecurrentBackward? node = null;
+        try
+        {
+            StepInto(h, c, last, batched, batch, input, hx, cx, record);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(last);
+        }
+
+        return (h, c);
+    }
+
+    /// <summary>Runs the step into <paramref name="h"/> (and <paramref name="c"/>), recording the graph when asked.</summary>
+    private void StepInto(Tensor h, Tensor? c, float[] last, bool batched, int batch, Tensor input, Tensor? hx, Tensor? cx, bool record)
+    {
         if (record)
         {
             (string hName, string cName) = batched ? GradFnNames : ("SqueezeBackward1", "SqueezeBackward1");
-            node = new RecurrentBackward(hName, Stack, input, hx, cx, 1, batch, transposed: false, dropout: false);
+            var node = new RecurrentBackward(hName, Stack, input, hx, cx, 1, batch, transposed: false, dropout: false);
             try
             {
                 Run(node);
@@ -121,11 +129,9 @@ public abstract class RnnCellBase : Module
             Run(null);
         }
 
-        return (h, c);
-
         void Run(RecurrentBackward? tape) => Stack.Run(
             input.AsReadOnlyMemory(), hx is null ? default : hx.AsReadOnlyMemory(), cx is null ? default : cx.AsReadOnlyMemory(),
-            1, batch, dropout: false, h.AsMemory(), last, c is null ? default : c.AsMemory(), tape);
+            1, batch, dropout: false, h.AsMemory(), last.AsMemory(0, batch * HiddenSize), c is null ? default : c.AsMemory(), tape);
     }
 
     private static void CheckStateRank(bool batched, Tensor input, Tensor? state, string paramName)
