@@ -1,0 +1,56 @@
+namespace RnnSharp;
+
+/// <summary>
+/// A batch of variable-length sequences packed step by step: equivalent to <c>torch.nn.utils.rnn.PackedSequence</c>.
+/// Step <c>t</c>'s rows are <c>Data[offset_t .. offset_t + BatchSizes[t]]</c>, one per sequence still running at
+/// <c>t</c>, longest sequence first. <see cref="Rnn"/>, <see cref="Lstm"/> and <see cref="Gru"/> accept it and
+/// return one.
+/// </summary>
+public sealed class PackedSequence
+{
+    /// <summary>
+    /// Wraps already-packed parts, as PyTorch's constructor does (it does not check that they agree; the recurrent
+    /// layers do).
+    /// </summary>
+    /// <param name="data">The packed rows, <c>(Σ BatchSizes, *)</c>.</param>
+    /// <param name="batchSizes">The int64 number of sequences running at each step, <c>(T)</c>, non-increasing.</param>
+    /// <param name="sortedIndices">
+    /// The int64 permutation that sorted the caller's batch by decreasing length (<c>None</c> when the batch came sorted).
+    /// </param>
+    /// <param name="unsortedIndices">Its inverse: the caller's order back from the sorted one.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="data"/> or <paramref name="batchSizes"/> is <see langword="null"/>.</exception>
+    public PackedSequence(Tensor data, Tensor batchSizes, Tensor? sortedIndices = null, Tensor? unsortedIndices = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(batchSizes);
+        Data = data;
+        BatchSizes = batchSizes;
+        SortedIndices = sortedIndices;
+        UnsortedIndices = unsortedIndices ?? (sortedIndices is null ? null : InvertPermutation(sortedIndices));
+    }
+
+    /// <summary>The packed rows, <c>(Σ BatchSizes, *)</c>.</summary>
+    public Tensor Data { get; }
+
+    /// <summary>The int64 number of sequences running at each step, <c>(T)</c>, non-increasing.</summary>
+    public Tensor BatchSizes { get; }
+
+    /// <summary>The int64 permutation that sorted the batch by decreasing length, or <see langword="null"/>.</summary>
+    public Tensor? SortedIndices { get; }
+
+    /// <summary>The inverse of <see cref="SortedIndices"/>, or <see langword="null"/>.</summary>
+    public Tensor? UnsortedIndices { get; }
+
+    /// <summary>The inverse of an int64 permutation, as PyTorch's <c>invert_permutation</c>.</summary>
+    internal static Tensor InvertPermutation(Tensor permutation)
+    {
+        ReadOnlySpan<long> p = permutation.AsReadOnlyInt64Span();
+        long[] inverse = new long[p.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            inverse[checked((int)p[i])] = i;
+        }
+
+        return Torch.Tensor(inverse);
+    }
+}
