@@ -30,7 +30,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     private LayerBuffers _buffers;
     private PackedDirection? _weights;
     private RecurrentCellKernel? _cell;
-    private int _seqLen;
+    private StepLayout _layout;
     private int _batch;
     private int _outputWidth;
     private int _columnOffset;
@@ -39,6 +39,8 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     private int _step;
     private int _previous;
     private int _stepIndex;
+    private int _rows;
+    private int _carried;
     private int _panelsPerChunk;
 
     private PackedRecurrentLayer()
@@ -60,26 +62,30 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         bool reverse, Nonlinearity nonlinearity, Memory<float> output, int outputWidth, int columnOffset,
         Span<float> hN, Memory<float> inputGates, HelperTeam? team) =>
         Run(
-            ElmanCellKernel.For(nonlinearity), seqLen, batch, weights, reverse, outputWidth, columnOffset,
+            ElmanCellKernel.For(nonlinearity), StepLayout.Dense(seqLen, batch), weights, reverse, outputWidth, columnOffset,
             new LayerBuffers { Input = input, H0 = h0, Output = output, InputGates = inputGates }, hN, default, team);
 
     /// <summary>
     /// Shapes (seq-first, contiguous; <c>G</c> gates, <c>H</c> hidden size, <c>P</c> state size — <c>proj_size</c> or
-    /// <c>H</c>): input <c>(L, N, I)</c>; h0 <c>(N, P)</c>; c0 <c>(N, H)</c>; output <c>(L, N, W)</c> of which this
-    /// direction writes columns <c>[columnOffset, columnOffset + P)</c>; hN <c>(N, P)</c>; cN <c>(N, H)</c>; scratch in
+    /// <c>H</c>; <c>R</c> rows in <paramref name="layout"/>, <c>L·N</c> when dense): input <c>(R, I)</c>; h0
+    /// <c>(N, P)</c>; c0 <c>(N, H)</c>; output <c>(R, W)</c> of which this direction writes columns
+    /// <c>[columnOffset, columnOffset + P)</c>; hN <c>(N, P)</c>; cN <c>(N, H)</c>; scratch in
     /// <paramref name="buffers"/> (see <see cref="LayerBuffers"/>). Steps run from <c>t = L − 1</c> down when
-    /// <paramref name="reverse"/> is set. <paramref name="team"/> may be <see langword="null"/> to run on the calling thread only.
+    /// <paramref name="reverse"/> is set. With a variable-length layout each step multiplies only its own rows; a
+    /// sequence's <c>h_n</c> (and <c>c_n</c>) is its state after its own last step, and the reverse direction starts
+    /// each sequence from its own end, from h0 (as ATen's <c>ReversedPackedLayer</c>). <paramref name="team"/> may be
+    /// <see langword="null"/> to run on the calling thread only.
     /// </summary>
     public static void Run(
-        RecurrentCellKernel cell, int seqLen, int batch, PackedDirection weights, bool reverse, int outputWidth,
+        RecurrentCellKernel cell, StepLayout layout, PackedDirection weights, bool reverse, int outputWidth,
         int columnOffset, in LayerBuffers buffers, Span<float> hN, Span<float> cN, HelperTeam? team)
     {
         PackedRecurrentLayer job = t_instance ??= new PackedRecurrentLayer();
         job._buffers = buffers;
         job._weights = weights;
         job._cell = cell;
-        job._seqLen = seqLen;
-        job._batch = batch;
+        job._layout = layout;
+        job._batch = layout.Batch;
         job._outputWidth = outputWidth;
         job._columnOffset = columnOffset;
         try
@@ -124,7 +130,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     {
         PackedDirection w = _weights!;
         int columns = w.GateColumns;
-        int rows = _seqLen * _batch;
+        int rows = _layout.Rows;
         int first = chunk * ProjectionRowsPerChunk;
         int count = Math.Min(ProjectionRowsPerChunk, rows - first);
         PackedGemm.Multiply(
@@ -136,16 +142,15 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     {
         PackedDirection w = _weights!;
         RecurrentCellKernel cell = _cell!;
-        int hidden = w.HiddenSize, state = w.StateSize, columns = w.GateColumns, batch = _batch;
-        int stepStride = batch * _outputWidth;
+        int hidden = w.HiddenSize, state = w.StateSize, columns = w.GateColumns, batch = _rows;
         int panelStart = chunk * _panelsPerChunk;
         int panelEnd = Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(hidden));
         ref readonly LayerBuffers b = ref _buffers;
 
-        ReadOnlySpan<float> previous = _previous < 0 ? b.H0.Span : b.Output.Span[((_previous * stepStride) + _columnOffset)..];
-        int previousStride = _previous < 0 ? state : _outputWidth;
-        Span<float> output = b.Output.Span[((_step * stepStride) + _columnOffset)..];
-        Span<float> inputGates = b.InputGates.Span.Slice(_step * batch * columns, batch * columns);
+        ReadOnlySpan<float> previous = PreviousState(out int previousStride);
+        int offset = _layout.Offset(_step);
+        Span<float> output = b.Output.Span[((offset * _outputWidth) + _columnOffset)..];
+        Span<float> inputGates = b.InputGates.Span.Slice(offset * columns, batch * columns);
         Span<float> gates = cell.ProductIsOutput ? output : b.StepGates.Span[..(batch * columns)];
         int gatesStride = cell.ProductIsOutput ? _outputWidth : columns;
         int packedGate = PackedGemm.PackedLength(hidden, state);
@@ -168,11 +173,11 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
                 InputGates = inputGates,
                 HPrevious = previous,
                 HPreviousStride = previousStride,
-                CPrevious = cell.HasCellState ? PreviousCellState(_previous, _stepIndex - 1) : default,
+                CPrevious = cell.HasCellState ? PreviousCellState() : default,
                 C = cell.HasCellState ? CellState(_step, _stepIndex) : default,
                 H = projects ? Projection(_step) : output,
                 HStride = projects ? hidden : _outputWidth,
-                Saved = b.Saved.IsEmpty ? default : b.Saved.Span.Slice(_step * batch * cell.SavedWidth(hidden), batch * cell.SavedWidth(hidden)),
+                Saved = b.Saved.IsEmpty ? default : b.Saved.Span.Slice(offset * cell.SavedWidth(hidden), batch * cell.SavedWidth(hidden)),
                 Batch = batch,
                 Hidden = hidden,
             },
@@ -188,8 +193,8 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         int panelEnd = Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(w.StateSize));
         PackedGemm.Multiply(
             Projection(_step), w.HiddenSize, w.WeightHr, default, default, 0,
-            _buffers.Output.Span[((_step * _batch * _outputWidth) + _columnOffset)..], _outputWidth,
-            _batch, w.StateSize, w.HiddenSize, panelStart, panelEnd);
+            _buffers.Output.Span[((_layout.Offset(_step) * _outputWidth) + _columnOffset)..], _outputWidth,
+            _rows, w.StateSize, w.HiddenSize, panelStart, panelEnd);
     }
 
     /// <summary>
@@ -198,28 +203,74 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// </summary>
     private Span<float> CellState(int t, int index)
     {
-        int size = _batch * _weights!.HiddenSize;
+        int hidden = _weights!.HiddenSize, size = _layout.BatchAt(t) * hidden;
         ref readonly LayerBuffers b = ref _buffers;
-        return b.CellsRecorded ? b.Cells.Span.Slice(t * size, size) : b.Cells.Span.Slice((index & 1) * size, size);
+        return b.CellsRecorded ? b.Cells.Span.Slice(_layout.Offset(t) * hidden, size) : b.Cells.Span.Slice((index & 1) * _batch * hidden, size);
     }
 
-    /// <summary><c>c_t</c> as <see cref="CellState"/>, or c0 (zeros when the caller gave none) before the first step.</summary>
-    private ReadOnlySpan<float> PreviousCellState(int t, int index) =>
-        t < 0 ? _buffers.C0.Span[..(_batch * _weights!.HiddenSize)] : CellState(t, index);
+    /// <summary>
+    /// <c>h_(t−1)</c> of this step's rows and its row stride: the previous step's output, h0 (zeros when the caller
+    /// gave none) before the first step, or — when a reverse variable-length step starts sequences — the rows
+    /// <see cref="GatherPrevious"/> put together.
+    /// </summary>
+    private ReadOnlySpan<float> PreviousState(out int stride)
+    {
+        ref readonly LayerBuffers b = ref _buffers;
+        stride = _carried == _rows ? _outputWidth : _weights!.StateSize;
+        return _carried == 0 ? b.H0.Span
+            : _carried < _rows ? b.Gather.Span
+            : b.Output.Span[((_layout.Offset(_previous) * _outputWidth) + _columnOffset)..];
+    }
+
+    /// <summary><c>c_(t−1)</c> of this step's rows, from the same places as <see cref="PreviousState"/>.</summary>
+    private ReadOnlySpan<float> PreviousCellState()
+    {
+        int hidden = _weights!.HiddenSize, size = _rows * hidden;
+        ref readonly LayerBuffers b = ref _buffers;
+        return _carried == 0 ? b.C0.Span[..size]
+            : _carried < _rows ? b.Gather.Span.Slice(_batch * _weights.StateSize, size)
+            : CellState(_previous, _stepIndex - 1)[..size];
+    }
+
+    /// <summary>
+    /// A reverse variable-length step runs more sequences than the step after it: their first <c>carried</c> rows
+    /// continue from that step, the rest start from h0 (and c0). Copies both into one block, on the calling thread
+    /// before the step's chunks run.
+    /// </summary>
+    private void GatherPrevious()
+    {
+        PackedDirection w = _weights!;
+        int state = w.StateSize, hidden = w.HiddenSize;
+        ref readonly LayerBuffers b = ref _buffers;
+        Span<float> h = b.Gather.Span[..(_rows * state)];
+        ReadOnlySpan<float> output = b.Output.Span[((_layout.Offset(_previous) * _outputWidth) + _columnOffset)..];
+        for (int n = 0; n < _carried; n++)
+        {
+            output.Slice(n * _outputWidth, state).CopyTo(h.Slice(n * state, state));
+        }
+
+        b.H0.Span[(_carried * state)..(_rows * state)].CopyTo(h[(_carried * state)..]);
+        if (_cell!.HasCellState)
+        {
+            Span<float> c = b.Gather.Span.Slice(_batch * state, _rows * hidden);
+            CellState(_previous, _stepIndex - 1)[..(_carried * hidden)].CopyTo(c);
+            b.C0.Span[(_carried * hidden)..(_rows * hidden)].CopyTo(c[(_carried * hidden)..]);
+        }
+    }
 
     /// <summary>The LSTM's <c>m_t = o ⊙ tanh(c_t)</c> before the projection: in the tape when recording, else one buffer.</summary>
     private Span<float> Projection(int t)
     {
-        int size = _batch * _weights!.HiddenSize;
+        int hidden = _weights!.HiddenSize, size = _layout.BatchAt(t) * hidden;
         ref readonly LayerBuffers b = ref _buffers;
-        return b.CellsRecorded ? b.Projections.Span.Slice(t * size, size) : b.Projections.Span[..size];
+        return b.CellsRecorded ? b.Projections.Span.Slice(_layout.Offset(t) * hidden, size) : b.Projections.Span[..size];
     }
 
     private void RunAll(bool reverse, Span<float> hN, Span<float> cN, HelperTeam? team)
     {
         PackedDirection w = _weights!;
-        int hidden = w.HiddenSize, state = w.StateSize;
-        int rows = _seqLen * _batch;
+        int hidden = w.HiddenSize, state = w.StateSize, steps = _layout.Steps;
+        int rows = _layout.Rows;
         _phase = Phase.InputProjection;
         Execute(team, (rows + ProjectionRowsPerChunk - 1) / ProjectionRowsPerChunk);
 
@@ -230,10 +281,17 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         int outputPanels = PackedGemm.Panels(state);
         bool projects = w.WeightHr.Length > 0;
         _previous = -1;
-        for (int s = 0; s < _seqLen; s++)
+        for (int s = 0; s < steps; s++)
         {
-            _step = reverse ? _seqLen - 1 - s : s;
+            _step = reverse ? steps - 1 - s : s;
             _stepIndex = s;
+            _rows = _layout.BatchAt(_step);
+            _carried = s == 0 ? 0 : Math.Min(_rows, _layout.BatchAt(_previous));
+            if (_carried > 0 && _carried < _rows)
+            {
+                GatherPrevious();
+            }
+
             _phase = Phase.Step;
             _panelsPerChunk = stepPanelsPerChunk;
             Execute(parallelSteps ? team : null, stepChunks);
@@ -247,16 +305,27 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
             _previous = _step;
         }
 
-        int stepStride = _batch * _outputWidth;
+        // Each sequence's final state is its state after its own last step: forwards, rows
+        // [BatchAt(t + 1), BatchAt(t)) end at step t (every row at the last step when dense); backwards, step 0.
         ReadOnlySpan<float> output = _buffers.Output.Span;
-        for (int n = 0; n < _batch; n++)
+        for (int t = reverse ? 0 : steps - 1; t >= 0; t--)
         {
-            output.Slice((_previous * stepStride) + (n * _outputWidth) + _columnOffset, state).CopyTo(hN.Slice(n * state, state));
-        }
+            int first = reverse ? 0 : _layout.BatchAt(t + 1), end = _layout.BatchAt(t);
+            int offset = _layout.Offset(t);
+            for (int n = first; n < end; n++)
+            {
+                output.Slice(((offset + n) * _outputWidth) + _columnOffset, state).CopyTo(hN.Slice(n * state, state));
+            }
 
-        if (!cN.IsEmpty)
-        {
-            CellState(_previous, _seqLen - 1).CopyTo(cN[..(_batch * hidden)]);
+            if (!cN.IsEmpty && end > first)
+            {
+                CellState(t, reverse ? steps - 1 : t)[(first * hidden)..].CopyTo(cN[(first * hidden)..(end * hidden)]);
+            }
+
+            if (reverse || !_layout.IsVariable)
+            {
+                break;
+            }
         }
     }
 
@@ -274,7 +343,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
 }
 
 /// <summary>
-/// The buffers of one <see cref="PackedRecurrentLayer.Run(RecurrentCellKernel, int, int, PackedDirection, bool, int, int, in LayerBuffers, Span{float}, Span{float}, HelperTeam?)"/>
+/// The buffers of one <see cref="PackedRecurrentLayer.Run(RecurrentCellKernel, StepLayout, PackedDirection, bool, int, int, in LayerBuffers, Span{float}, Span{float}, HelperTeam?)"/>
 /// call (<c>L</c> steps, <c>N</c> batch, <c>G·H</c> gate columns, <c>S</c> the cell's saved width).
 /// </summary>
 internal readonly struct LayerBuffers
@@ -296,6 +365,12 @@ internal readonly struct LayerBuffers
 
     /// <summary>Scratch for one step's product, <c>(N, G·H)</c> (unused by Elman cells).</summary>
     public Memory<float> StepGates { get; init; }
+
+    /// <summary>
+    /// Scratch for a variable-length layout's reverse steps, <c>N·P + N·H</c>: <c>h_(t−1)</c> (and <c>c_(t−1)</c>) of
+    /// a step that starts sequences (see <see cref="StepLayout"/>). Unused when dense.
+    /// </summary>
+    public Memory<float> Gather { get; init; }
 
     /// <summary>
     /// The cell states (LSTM): <c>(L, N, H)</c>, every step's <c>c_t</c> kept, when <see cref="CellsRecorded"/>;

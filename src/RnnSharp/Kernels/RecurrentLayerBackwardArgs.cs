@@ -33,6 +33,16 @@ internal readonly ref struct RecurrentLayerSaved
 
     public int Batch { get; init; }
 
+    /// <summary>
+    /// The rows of each step (<see cref="StepLayout"/>): a packed sequence's when set; when left at its default, dense
+    /// <see cref="SeqLen"/> × <see cref="Batch"/>. The packed kernels only (the reference kernel is dense).
+    /// </summary>
+    public StepLayout Layout
+    {
+        get => field.Steps == 0 ? StepLayout.Dense(SeqLen, Batch) : field;
+        init;
+    }
+
     public int InputSize { get; init; }
 
     public int HiddenSize { get; init; }

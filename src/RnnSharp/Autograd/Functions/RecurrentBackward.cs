@@ -35,6 +35,7 @@ internal sealed class RecurrentBackward : Node
     private readonly RecurrentStack _stack;
     private readonly int _seqLen;
     private readonly int _batch;
+    private readonly StepLayout _layout;
     private readonly int[] _inputShape;
     private readonly int[]? _h0Shape;
     private readonly int[]? _c0Shape;
@@ -53,14 +54,23 @@ internal sealed class RecurrentBackward : Node
     /// </summary>
     public RecurrentBackward(
         string name, RecurrentStack stack, Tensor input, Tensor? h0, Tensor? c0, int seqLen, int batch, bool transposed, bool dropout)
+        : this(name, stack, input, h0, c0, StepLayout.Dense(seqLen, batch), transposed, dropout)
+    {
+    }
+
+    /// <summary>Records a forward over rows laid out as <paramref name="layout"/> (a packed sequence's: never transposed).</summary>
+    public RecurrentBackward(
+        string name, RecurrentStack stack, Tensor input, Tensor? h0, Tensor? c0, StepLayout layout, bool transposed, bool dropout)
     {
         _name = name;
         _stack = stack;
-        _seqLen = seqLen;
-        _batch = batch;
-        _transposed = transposed;
+        _layout = layout;
+        _seqLen = layout.Steps;
+        _batch = layout.Batch;
+        int seqLen = _seqLen;
+        _transposed = transposed && !layout.IsVariable;
         Dropout = dropout;
-        Packed = stack.UsesPacked;
+        Packed = stack.UsesPacked || layout.IsVariable;
         _inputShape = input.Shape.ToArray();
         _h0Shape = h0?.Shape.ToArray();
         _c0Shape = c0?.Shape.ToArray();
@@ -126,7 +136,7 @@ internal sealed class RecurrentBackward : Node
 
     internal override bool HasSavedTensors => true;
 
-    private int Rows => _seqLen * _batch;
+    private int Rows => _layout.Rows;
 
     private int LayerSize => Rows * _stack.Width;
 
@@ -299,6 +309,7 @@ internal sealed class RecurrentBackward : Node
                         Projections = Projections(index).Span,
                         SeqLen = _seqLen,
                         Batch = _batch,
+                        Layout = _layout,
                         InputSize = layerInputSize,
                         HiddenSize = hidden,
                         StateSize = state,

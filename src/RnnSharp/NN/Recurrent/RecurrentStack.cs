@@ -139,23 +139,34 @@ internal sealed class RecurrentStack
     /// </summary>
     public void Run(
         ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, ReadOnlyMemory<float> c0, int seqLen, int batch, bool dropout,
+        Memory<float> output, Memory<float> hN, Memory<float> cN, RecurrentBackward? tape = null) =>
+        Run(input, h0, c0, StepLayout.Dense(seqLen, batch), dropout, output, hN, cN, tape);
+
+    /// <summary>
+    /// The forward pass over rows laid out as <paramref name="layout"/> says: dense as above, or a packed sequence's
+    /// data <c>(Σ batch_sizes, ·)</c> (never transposed), whose output has the same rows; h_n (and c_n) then hold each
+    /// sequence's state after its own last step. A variable-length layout always runs the packed kernels.
+    /// </summary>
+    public void Run(
+        ReadOnlyMemory<float> input, ReadOnlyMemory<float> h0, ReadOnlyMemory<float> c0, StepLayout layout, bool dropout,
         Memory<float> output, Memory<float> hN, Memory<float> cN, RecurrentBackward? tape = null)
     {
         int directions = Directions, hidden = HiddenSize, state = StateSize, width = Width;
         int columns = Cell.Gates * hidden;
-        int rows = seqLen * batch;
+        int seqLen = layout.Steps, batch = layout.Batch;
+        int rows = layout.Rows;
         if (rows == 0)
         {
             return; // batch of 0: nothing to compute (the outputs are empty).
         }
 
         // Batch-first data is transposed once so that every layer runs seq-first, as ATen does.
-        bool transpose = BatchFirst && batch > 1 && seqLen > 1;
+        bool transpose = BatchFirst && batch > 1 && seqLen > 1 && !layout.IsVariable;
         dropout = tape?.Dropout ?? dropout;
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
         int stepState = batch * state, stepCell = batch * hidden;
 
-        PackedRecurrentWeights? packed = (tape?.Packed ?? UsesPacked) ? GetPackedWeights() : null;
+        PackedRecurrentWeights? packed = (tape?.Packed ?? (UsesPacked || layout.IsVariable)) ? GetPackedWeights() : null;
         HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
 
         // With exactly one helper, a bidirectional layer runs its two directions at once, one per thread (each needs
@@ -166,7 +177,8 @@ internal sealed class RecurrentStack
         float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
         int copies = pairDirections ? 2 : 1;
         float[] gates = ArrayPool<float>.Shared.Rent(copies * rows * columns);
-        int scratchLength = (copies * ((batch * columns) + (3 * stepCell))) + Math.Max(stepState, stepCell);
+        int copyLength = (batch * columns) + (4 * stepCell) + stepState;
+        int scratchLength = (copies * copyLength) + Math.Max(stepState, stepCell);
         float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
         try
         {
@@ -177,9 +189,9 @@ internal sealed class RecurrentStack
                 layerInput = inputT.AsMemory(0, rows * InputSize);
             }
 
-            // Per direction copy: the step's gates (N, G·H), two cell states and m (N, H) each; then zeros for a
-            // missing h0/c0. The reference Elman kernel (no cell states) uses copy 0's cell-state room.
-            int copyLength = (batch * columns) + (3 * stepCell);
+            // Per direction copy: the step's gates (N, G·H), two cell states and m (N, H) each, and the gathered
+            // previous states (N, P + H); then zeros for a missing h0/c0. The reference Elman kernel (no cell states)
+            // uses copy 0's cell-state room.
             Memory<float> reference = scratch.AsMemory(batch * columns, 2 * stepCell); // the reference Elman kernel's two states
             Memory<float> zeros = scratch.AsMemory(copies * copyLength, Math.Max(stepState, stepCell));
             zeros.Span.Clear();
@@ -191,7 +203,7 @@ internal sealed class RecurrentStack
                     ? layerOut.AsMemory((layer % 2) * rows * width, rows * width)
                     : transpose ? outputT.AsMemory(0, rows * width) : output[..(rows * width)];
                 int layerInputSize = layer == 0 ? InputSize : width;
-                DirectionPair? pair = pairDirections && packed is not null ? DirectionPair.For(Cell, seqLen, batch, width, state) : null;
+                DirectionPair? pair = pairDirections && packed is not null ? DirectionPair.For(Cell, layout, width, state) : null;
                 for (int direction = 0; direction < directions; direction++)
                 {
                     int index = (layer * directions) + direction;
@@ -212,6 +224,7 @@ internal sealed class RecurrentStack
                             Cells = tape is null ? own.Slice(batch * columns, 2 * stepCell) : tape.Cells(index),
                             CellsRecorded = tape is not null,
                             Projections = tape is null ? own.Slice((batch * columns) + (2 * stepCell), stepCell) : tape.Projections(index),
+                            Gather = own.Slice((batch * columns) + (3 * stepCell), stepState + stepCell),
                             Saved = tape is null ? default : tape.CellSaved(index),
                         };
                         Memory<float> directionCN = HasCellState ? cN.Slice(index * stepCell, stepCell) : default;
@@ -222,7 +235,7 @@ internal sealed class RecurrentStack
                         else
                         {
                             PackedRecurrentLayer.Run(
-                                Cell, seqLen, batch, packed.Directions[index], reverse: direction == 1, width, direction * state,
+                                Cell, layout, packed.Directions[index], reverse: direction == 1, width, direction * state,
                                 buffers, directionHN.Span, directionCN.Span, team);
                         }
                     }
@@ -344,18 +357,16 @@ internal sealed class RecurrentStack
         private readonly Memory<float>[] _hN = new Memory<float>[2];
         private readonly Memory<float>[] _cN = new Memory<float>[2];
         private RecurrentCellKernel? _cell;
-        private int _seqLen;
-        private int _batch;
+        private StepLayout _layout;
         private int _width;
         private int _state;
 
         /// <summary>This thread's instance, set up for one layer.</summary>
-        public static DirectionPair For(RecurrentCellKernel cell, int seqLen, int batch, int width, int state)
+        public static DirectionPair For(RecurrentCellKernel cell, StepLayout layout, int width, int state)
         {
             DirectionPair pair = t_pair ??= new DirectionPair();
             pair._cell = cell;
-            pair._seqLen = seqLen;
-            pair._batch = batch;
+            pair._layout = layout;
             pair._width = width;
             pair._state = state;
             return pair;
@@ -387,7 +398,7 @@ internal sealed class RecurrentStack
         }
 
         public void Run(int chunk) => PackedRecurrentLayer.Run(
-            _cell!, _seqLen, _batch, _weights[chunk]!, reverse: chunk == 1, _width, chunk * _state, _buffers[chunk],
+            _cell!, _layout, _weights[chunk]!, reverse: chunk == 1, _width, chunk * _state, _buffers[chunk],
             _hN[chunk].Span, _cN[chunk].Span, team: null);
     }
 
