@@ -129,7 +129,7 @@ public sealed class ErrorTests
     [Fact]
     public void Forward_NullInput_ThrowsArgumentNull()
     {
-        var act = () => new Rnn(4, 2).Forward(null!);
+        var act = () => new Rnn(4, 2).Forward((Tensor)null!);
 
         act.Should().Throw<ArgumentNullException>().Which.ParamName.Should().Be("input");
     }

@@ -180,7 +180,8 @@ public sealed class LstmGruErrorTests
     {
         var acts = new Action[]
         {
-            () => Lstm().Forward(null!), () => Gru().Forward(null!),
+            () => Lstm().Forward((Tensor)null!), () => Gru().Forward((Tensor)null!),
+            () => Lstm().Forward((PackedSequence)null!), () => Gru().Forward((PackedSequence)null!), () => new Rnn(4, 2).Forward((PackedSequence)null!),
             () => new LstmCell(4, 2).Forward(null!), () => new GruCell(4, 2).Forward(null!),
         };
 

@@ -92,4 +92,33 @@ public sealed class Gru : RnnBase
     /// <c>out=</c> arguments: run inference inside <see cref="Torch.NoGrad"/>.
     /// </exception>
     public void Forward(Tensor input, Tensor? h0, Tensor output, Tensor hN) => ForwardIntoCore(input, h0, null, output, hN, null);
+
+    /// <summary>
+    /// Runs the GRU over a batch of variable-length sequences: equivalent to <c>output, h_n = gru(input, h0)</c> with a
+    /// <c>PackedSequence</c>. Each sequence runs over its own length only (a step multiplies only the sequences
+    /// still running), and a bidirectional layer's reverse direction starts each sequence at its own end.
+    /// </summary>
+    /// <param name="input">
+    /// The sequences, packed (<c>RnnUtils.PackPaddedSequence</c>, <c>RnnUtils.PackSequence</c>): data
+    /// <c>(Σ batch_sizes, H_in)</c>.
+    /// </param>
+    /// <param name="h0">
+    /// The initial hidden state of every layer and direction, <c>(D·num_layers, N, H_out)</c>, in the caller's order of the sequences (permuted by the input's sorted indices, as PyTorch does).
+    /// Zeros when <see langword="null"/>.
+    /// </param>
+    /// <returns>
+    /// The packed output and each sequence's final state, in the caller's order; see <see cref="PackedRnnOutput"/>. Recorded for
+    /// <see cref="Tensor.Backward"/> as the tensor form is.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The data is not 2-D or its last dimension is not <see cref="RnnBase.InputSize"/>, <paramref name="h0"/> does not have
+    /// the shape <c>(D·num_layers, batch_sizes[0], ·)</c> (PyTorch's messages), or the batch sizes are not positive,
+    /// non-increasing and summing to the data's rows.
+    /// </exception>
+    public PackedRnnOutput Forward(PackedSequence input, Tensor? h0 = null)
+    {
+        (PackedSequence output, Tensor hN, _) = ForwardPackedCore(input, h0, null);
+        return new PackedRnnOutput(output, hN);
+    }
 }

@@ -115,6 +115,36 @@ public sealed class Lstm : RnnBase
         ForwardIntoCore(input, h0, c0, output, hN, cN);
     }
 
+    /// <summary>
+    /// Runs the LSTM over a batch of variable-length sequences: equivalent to <c>output, (h_n, c_n) = lstm(input, (h0, c0))</c> with a
+    /// <c>PackedSequence</c>. Each sequence runs over its own length only (a step multiplies only the sequences
+    /// still running), and a bidirectional layer's reverse direction starts each sequence at its own end.
+    /// </summary>
+    /// <param name="input">
+    /// The sequences, packed (<c>RnnUtils.PackPaddedSequence</c>, <c>RnnUtils.PackSequence</c>): data
+    /// <c>(Σ batch_sizes, H_in)</c>.
+    /// </param>
+    /// <param name="state">
+    /// The initial states of every layer and direction, <c>h0</c> <c>(D·num_layers, N, H_out)</c> and <c>c0</c> <c>(D·num_layers, N, H_cell)</c>, in the caller's order of the sequences (permuted by the input's sorted indices, as PyTorch does).
+    /// Zeros when <see langword="null"/>.
+    /// </param>
+    /// <returns>
+    /// The packed output and each sequence's final states, in the caller's order; see <see cref="PackedLstmOutput"/>. Recorded for
+    /// <see cref="Tensor.Backward"/> as the tensor form is.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="input"/> or a state is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// The data is not 2-D or its last dimension is not <see cref="RnnBase.InputSize"/>, a state does not have
+    /// the shape <c>(D·num_layers, batch_sizes[0], ·)</c> (PyTorch's messages), or the batch sizes are not positive,
+    /// non-increasing and summing to the data's rows.
+    /// </exception>
+    public PackedLstmOutput Forward(PackedSequence input, (Tensor H0, Tensor C0)? state = null)
+    {
+        (Tensor? h0, Tensor? c0) = Unpack(state);
+        (PackedSequence output, Tensor hN, Tensor? cN) = ForwardPackedCore(input, h0, c0);
+        return new PackedLstmOutput(output, hN, cN!);
+    }
+
     private static (Tensor? H0, Tensor? C0) Unpack((Tensor H0, Tensor C0)? state)
     {
         if (state is not { } s)

@@ -1,3 +1,5 @@
+using RnnSharp.Kernels;
+
 namespace RnnSharp;
 
 /// <summary>The argument checks the recurrent modules share (<see cref="Rnn"/>, <see cref="RnnCell"/>, <see cref="RnnBase"/>, <see cref="RnnCellBase"/>).</summary>
@@ -47,5 +49,48 @@ internal static class RecurrentArguments
         {
             ThrowHelper.ThrowMatMulDType(cName);
         }
+    }
+
+    /// <summary>
+    /// A packed sequence's batch sizes as a recurrent layer needs them: a non-empty 1-D int64 tensor of positive,
+    /// non-increasing sizes summing to the data's rows, with sort permutations (when given) of the first size's length.
+    /// PyTorch trusts these (it builds them itself); a hand-made <see cref="PackedSequence"/> gets a clear error instead.
+    /// </summary>
+    public static StepLayout CheckBatchSizes(PackedSequence input, string paramName)
+    {
+        Tensor batchSizes = input.BatchSizes;
+        if (batchSizes.DType != DType.Int64 || batchSizes.Dim != 1 || batchSizes.Size(0) == 0)
+        {
+            ThrowHelper.ThrowBatchSizes(
+                $"must be a non-empty 1-D int64 tensor, got {batchSizes.DType} of shape {ShapeMath.Format(batchSizes.Shape)}", paramName);
+        }
+
+        ReadOnlySpan<long> sizes = batchSizes.AsReadOnlyInt64Span();
+        long total = 0;
+        for (int t = 0; t < sizes.Length; t++)
+        {
+            if (sizes[t] <= 0 || (t > 0 && sizes[t] > sizes[t - 1]))
+            {
+                ThrowHelper.ThrowBatchSizes($"must be positive and non-increasing, got {sizes[t]} at step {t}", paramName);
+            }
+
+            total += sizes[t];
+        }
+
+        if (total != input.Data.Size(0))
+        {
+            ThrowHelper.ThrowBatchSizes($"sum to {total}, but data has {input.Data.Size(0)} rows", paramName);
+        }
+
+        foreach (Tensor? permutation in (ReadOnlySpan<Tensor?>)[input.SortedIndices, input.UnsortedIndices])
+        {
+            if (permutation is not null && (permutation.DType != DType.Int64 || permutation.Dim != 1 || permutation.Size(0) != sizes[0]))
+            {
+                ThrowHelper.ThrowBatchSizes(
+                    $"say {sizes[0]} sequences, but a sort permutation has shape {ShapeMath.Format(permutation.Shape)} ({permutation.DType})", paramName);
+            }
+        }
+
+        return StepLayout.Variable(sizes);
     }
 }

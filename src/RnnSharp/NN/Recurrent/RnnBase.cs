@@ -194,7 +194,10 @@ public abstract class RnnBase : Module
         Tensor? cN = Stack.HasCellState ? Tensor.Empty(shape.State(HiddenSize)) : null;
         if (MustRecord(input, h0, c0))
         {
-            ForwardRecording(input, h0, c0, shape, output, hN, cN);
+            string outputName = !shape.Batched ? "SqueezeBackward1" : BatchFirst ? TransposeGradFnName : Bidirectional ? "CatBackward0" : "StackBackward0";
+            string stateName = !shape.Batched ? "SqueezeBackward1" : "StackBackward0";
+            ForwardRecording(
+                input, h0, c0, StepLayout.Dense(shape.SeqLen, shape.Batch), BatchFirst && shape.Batched, outputName, stateName, output, hN, cN);
         }
         else
         {
@@ -251,6 +254,91 @@ public abstract class RnnBase : Module
         Stack.Run(
             input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
             shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory());
+    }
+
+    /// <summary>
+    /// The forward pass over a packed sequence, as PyTorch's <c>RNNBase.forward</c> runs one: h0 (and c0) are permuted
+    /// into the sorted order (<c>index_select(1, sorted_indices)</c>), the layers run over the packed rows, and h_n (and
+    /// c_n) are permuted back (<c>index_select(1, unsorted_indices)</c>). The output's data has PyTorch's
+    /// <c>CatBackward0</c> and the states <c>StackBackward0</c> (then <c>IndexSelectBackward0</c>) when recording.
+    /// </summary>
+    private protected (PackedSequence Output, Tensor HN, Tensor? CN) ForwardPackedCore(PackedSequence input, Tensor? h0, Tensor? c0)
+    {
+        StepLayout layout = CheckPackedArguments(input, h0, c0);
+        Tensor data = input.Data;
+        Tensor? sorted = input.SortedIndices, unsorted = input.UnsortedIndices;
+        if (sorted is not null)
+        {
+            h0 = h0?.IndexSelect(1, sorted);
+            c0 = c0?.IndexSelect(1, sorted);
+        }
+
+        int states = NumDirections * NumLayers;
+        Tensor output = Tensor.Empty([layout.Rows, NumDirections * Stack.StateSize]);
+        Tensor hN = Tensor.Empty([states, layout.Batch, Stack.StateSize]);
+        Tensor? cN = Stack.HasCellState ? Tensor.Empty([states, layout.Batch, HiddenSize]) : null;
+        if (MustRecord(data, h0, c0))
+        {
+            ForwardRecording(data, h0, c0, layout, transposed: false, "CatBackward0", "StackBackward0", output, hN, cN);
+        }
+        else
+        {
+            Stack.Run(
+                data.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
+                layout, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory());
+        }
+
+        if (unsorted is not null)
+        {
+            hN = hN.IndexSelect(1, unsorted);
+            cN = cN?.IndexSelect(1, unsorted);
+        }
+
+        return (new PackedSequence(output, input.BatchSizes, sorted, unsorted), hN, cN);
+    }
+
+    /// <summary>
+    /// PyTorch's checks of <c>forward</c> for a packed sequence (2-D data, its feature size, the states'
+    /// <c>(D·num_layers, batch_sizes[0], ·)</c> shapes), plus the consistency of the batch sizes, which PyTorch
+    /// leaves to the caller.
+    /// </summary>
+    private StepLayout CheckPackedArguments(PackedSequence input, Tensor? h0, Tensor? c0)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        Tensor data = input.Data;
+        if (data.Dim != 2)
+        {
+            ThrowHelper.ThrowPackedInputRank(data.Dim, nameof(input));
+        }
+
+        if (data.Size(-1) != InputSize)
+        {
+            ThrowHelper.ThrowInputSize(InputSize, data.Size(-1), nameof(input));
+        }
+
+        StepLayout layout = RecurrentArguments.CheckBatchSizes(input, nameof(input));
+        int states = NumDirections * NumLayers;
+        CheckPackedState(h0, [states, layout.Batch, Stack.StateSize], c0 is null ? null : "hidden[0]", nameof(h0));
+        CheckPackedState(c0, [states, layout.Batch, HiddenSize], "hidden[1]", nameof(c0));
+        RecurrentArguments.CheckFloat32(data, h0, c0, nameof(h0), nameof(c0));
+        return layout;
+    }
+
+    private static void CheckPackedState(Tensor? state, int[] expected, string? lstmName, string paramName)
+    {
+        if (state is null || state.Shape.SequenceEqual(expected))
+        {
+            return;
+        }
+
+        if (lstmName is null)
+        {
+            ThrowHelper.ThrowHiddenSize(expected, state.Shape, paramName);
+        }
+        else
+        {
+            ThrowHelper.ThrowLstmStateSize(lstmName, expected, state.Shape, paramName);
+        }
     }
 
     /// <summary>PyTorch's checks of <c>forward</c>, in its order; allocates nothing unless it throws.</summary>
@@ -340,17 +428,16 @@ public abstract class RnnBase : Module
     /// c_n otherwise <c>StackBackward0</c>); where a state's name differs from output's, it gets a pass-through node
     /// of that name in front.
     /// </summary>
-    private void ForwardRecording(Tensor input, Tensor? h0, Tensor? c0, ForwardShape shape, Tensor output, Tensor hN, Tensor? cN)
+    private void ForwardRecording(
+        Tensor input, Tensor? h0, Tensor? c0, StepLayout layout, bool transposed, string outputName, string stateName,
+        Tensor output, Tensor hN, Tensor? cN)
     {
-        string outputName = !shape.Batched ? "SqueezeBackward1" : BatchFirst ? TransposeGradFnName : Bidirectional ? "CatBackward0" : "StackBackward0";
-        string stateName = !shape.Batched ? "SqueezeBackward1" : "StackBackward0";
-        var node = new RecurrentBackward(
-            outputName, Stack, input, h0, c0, shape.SeqLen, shape.Batch, transposed: BatchFirst && shape.Batched, DropsOut);
+        var node = new RecurrentBackward(outputName, Stack, input, h0, c0, layout, transposed, DropsOut);
         try
         {
             Stack.Run(
                 input.AsReadOnlyMemory(), h0 is null ? default : h0.AsReadOnlyMemory(), c0 is null ? default : c0.AsReadOnlyMemory(),
-                shape.SeqLen, shape.Batch, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory(), node);
+                layout, DropsOut, output.AsMemory(), hN.AsMemory(), cN is null ? default : cN.AsMemory(), node);
         }
         catch
         {
