@@ -919,6 +919,7 @@ def main():
     from record_lstm_gru_more import record_lstm_gru_more; record_lstm_gru_more()  # lstm_gru_{init,errors,repr,dropout,interop}.json
     from record_embedding import record_embedding; record_embedding()  # embedding.json: normal_, randn, nn.Embedding
     from record_py_fixed import record_py_fixed; record_py_fixed()  # py_fixed.json: Python's "{:.Nf}" (seq2seq's losses)
+    from record_packed_utils import record_packed_utils; record_packed_utils()  # packed_utils.json: torch.nn.utils.rnn, sort, one_hot
 
 
 if __name__ == "__main__":
