@@ -258,6 +258,13 @@ def unpad_sequence_cases():
     return c
 
 
+def sort(x, dim, descending, stable):
+    # stable not passed calls the overload whose backward is SortBackward0; passing it, SortBackward1
+    if stable is None:
+        return torch.sort(x, dim=dim, descending=descending)
+    return torch.sort(x, dim=dim, descending=descending, stable=stable)
+
+
 def sort_cases():
     c = []
     nan = float("nan")
@@ -278,18 +285,18 @@ def sort_cases():
     ]
     for i, (name, x, dim) in enumerate(grid):
         for descending in (False, True):
-            for stable in (False, True):
-                case = {"kind": "sort", "name": f"sort_{name}_{'desc' if descending else 'asc'}{'_stable' if stable else ''}",
+            for k, stable in enumerate((None, False, True)):
+                case = {"kind": "sort", "name": f"sort_{name}_{'desc' if descending else 'asc'}{['', '_unstable', '_stable'][k]}",
                         "input": anytensor(x), "dim": dim, "descending": descending, "stable": stable}
                 if x.dtype == torch.float32:
                     xr = x.clone().requires_grad_()
-                    v, ix = torch.sort(xr, dim=dim, descending=descending, stable=stable)
-                    up = randn(v.shape, 5000 + 4 * i + 2 * descending + stable)
+                    v, ix = sort(xr, dim, descending, stable)
+                    up = randn(v.shape, 5000 + 6 * i + 3 * descending + k)
                     (g,) = torch.autograd.grad(v, [xr], up)
                     case.update(values=anytensor(v), indices=anytensor(ix), grad_fn=grad_fn(v), upstream=rf.tensor(up),
                                 grad=rf.tensor(g))
                 else:
-                    v, ix = torch.sort(x, dim=dim, descending=descending, stable=stable)
+                    v, ix = sort(x, dim, descending, stable)
                     case.update(values=anytensor(v), indices=anytensor(ix), grad_fn=None)
                 c.append(case)
     return c
