@@ -44,12 +44,7 @@ public sealed class PackedSequenceUtilsTests
         padded.ToString().Should().Be(c.GetProperty("str").GetString());
         if (isFloat)
         {
-            padded.Backward(Fixture.ReadTensor(c.GetProperty("upstream")));
-            JsonElement[] grads = [.. c.GetProperty("grads").EnumerateArray()];
-            for (int i = 0; i < sequences.Count; i++)
-            {
-                PackedFixture.Exact(sequences[i].Grad!, grads[i], $"gradient of sequence {i}");
-            }
+            AssertSequenceGrads(padded, sequences, c);
         }
     }
 
@@ -133,12 +128,7 @@ public sealed class PackedSequenceUtilsTests
         AssertPacked(packed, c);
         if (isFloat)
         {
-            packed.Data.Backward(Fixture.ReadTensor(c.GetProperty("upstream")));
-            JsonElement[] grads = [.. c.GetProperty("grads").EnumerateArray()];
-            for (int i = 0; i < sequences.Count; i++)
-            {
-                PackedFixture.Exact(sequences[i].Grad!, grads[i], $"gradient of sequence {i}");
-            }
+            AssertSequenceGrads(packed.Data, sequences, c);
         }
     }
 
@@ -289,6 +279,16 @@ public sealed class PackedSequenceUtilsTests
         PackKernel.Pad<float>(fast, batchSizes, steps, batch, inner, batchFirst, -1f, back);
         PackKernel.PadNaive<float>(fast, batchSizes, steps, batch, inner, batchFirst, -1f, backNaive);
         back.Should().Equal(backNaive);
+    }
+
+    private static void AssertSequenceGrads(Tensor output, List<Tensor> sequences, JsonElement c)
+    {
+        output.Backward(Fixture.ReadTensor(c.GetProperty("upstream")));
+        JsonElement[] grads = [.. c.GetProperty("grads").EnumerateArray()];
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            PackedFixture.Exact(sequences[i].Grad!, grads[i], $"gradient of sequence {i}");
+        }
     }
 
     private static void AssertPacked(PackedSequence packed, JsonElement c)
