@@ -125,7 +125,7 @@ public partial class Tensor
                     queue[j] = (x[(((o * size) + j) * inner) + i], j);
                 }
 
-                TopKSelect.Select(queue, k, largest);
+                TopKSelect<float>.Select(queue, k, largest);
                 for (int j = 0; j < k; j++)
                 {
                     int at = (((o * k) + j) * inner) + i;

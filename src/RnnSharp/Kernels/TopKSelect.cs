@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace RnnSharp.Kernels;
 
 /// <summary>
@@ -5,14 +7,16 @@ namespace RnnSharp.Kernels;
 /// calls libstdc++'s <c>std::partial_sort</c> (when <c>k·64 ≤ n</c>) or <c>std::nth_element</c> then
 /// <c>std::sort</c> of the first <c>k − 1</c>. Neither is stable, so which of several equal values comes first
 /// depends on those algorithms' exact steps; this class repeats them step for step (libstdc++'s introselect,
-/// introsort and heap routines) so that tied indices match PyTorch's.
+/// introsort and heap routines) so that tied indices match PyTorch's. <see cref="Sort(Span{ValueTuple{T, int}}, bool)"/> is
+/// the same <c>std::sort</c> for ATen's <c>sort</c>. Generic over float32 and int64 keys.
 /// </summary>
-internal static class TopKSelect
+internal static class TopKSelect<T>
+    where T : INumber<T>
 {
     private const int SortThreshold = 16;
 
     /// <summary>Orders <paramref name="queue"/> so that its first <paramref name="k"/> entries are what PyTorch's topk returns, in its order.</summary>
-    public static void Select(Span<(float Value, int Index)> queue, int k, bool largest)
+    public static void Select(Span<(T Value, int Index)> queue, int k, bool largest)
     {
         int n = queue.Length;
         if (k == 0 || n == 0)
@@ -32,9 +36,22 @@ internal static class TopKSelect
         }
     }
 
+    /// <summary>
+    /// Sorts all of <paramref name="a"/> as ATen's CPU <c>sort</c> does without <c>stable=True</c>: libstdc++'s
+    /// <c>std::sort</c> (introsort, then insertion sort) with the same comparator, so equal values end up in PyTorch's order.
+    /// </summary>
+    public static void Sort(Span<(T Value, int Index)> a, bool descending) => Sort(a, 0, a.Length, new Comparer(descending));
+
+    /// <summary>Sorts all of <paramref name="a"/> keeping equal values in their original order, as <c>std::stable_sort</c> (ATen's <c>stable=True</c>).</summary>
+    public static void StableSort(Span<(T Value, int Index)> a, bool descending)
+    {
+        var comp = new Comparer(descending);
+        a.Sort((x, y) => comp.Less(x, y) ? -1 : comp.Less(y, x) ? 1 : x.Index.CompareTo(y.Index));
+    }
+
     private static int Lg(int n) => 31 - System.Numerics.BitOperations.LeadingZeroCount((uint)n);
 
-    private static void Sort(Span<(float, int)> a, int first, int last, Comparer comp)
+    private static void Sort(Span<(T, int)> a, int first, int last, Comparer comp)
     {
         if (first == last)
         {
@@ -56,7 +73,7 @@ internal static class TopKSelect
         }
     }
 
-    private static void IntroSortLoop(Span<(float, int)> a, int first, int last, int depthLimit, Comparer comp)
+    private static void IntroSortLoop(Span<(T, int)> a, int first, int last, int depthLimit, Comparer comp)
     {
         while (last - first > SortThreshold)
         {
@@ -73,7 +90,7 @@ internal static class TopKSelect
         }
     }
 
-    private static void IntroSelect(Span<(float, int)> a, int first, int nth, int last, int depthLimit, Comparer comp)
+    private static void IntroSelect(Span<(T, int)> a, int first, int nth, int last, int depthLimit, Comparer comp)
     {
         while (last - first > 3)
         {
@@ -99,14 +116,14 @@ internal static class TopKSelect
         InsertionSort(a, first, last, comp);
     }
 
-    private static int UnguardedPartitionPivot(Span<(float, int)> a, int first, int last, Comparer comp)
+    private static int UnguardedPartitionPivot(Span<(T, int)> a, int first, int last, Comparer comp)
     {
         int mid = first + ((last - first) / 2);
         MoveMedianToFirst(a, first, first + 1, mid, last - 1, comp);
         return UnguardedPartition(a, first + 1, last, first, comp);
     }
 
-    private static void MoveMedianToFirst(Span<(float, int)> a, int result, int x, int y, int z, Comparer comp)
+    private static void MoveMedianToFirst(Span<(T, int)> a, int result, int x, int y, int z, Comparer comp)
     {
         int pick;
         if (comp.Less(a[x], a[y]))
@@ -121,7 +138,7 @@ internal static class TopKSelect
         (a[result], a[pick]) = (a[pick], a[result]);
     }
 
-    private static int UnguardedPartition(Span<(float, int)> a, int first, int last, int pivot, Comparer comp)
+    private static int UnguardedPartition(Span<(T, int)> a, int first, int last, int pivot, Comparer comp)
     {
         while (true)
         {
@@ -146,7 +163,7 @@ internal static class TopKSelect
         }
     }
 
-    private static void InsertionSort(Span<(float, int)> a, int first, int last, Comparer comp)
+    private static void InsertionSort(Span<(T, int)> a, int first, int last, Comparer comp)
     {
         if (first == last)
         {
@@ -157,7 +174,7 @@ internal static class TopKSelect
         {
             if (comp.Less(a[i], a[first]))
             {
-                (float, int) value = a[i];
+                (T, int) value = a[i];
                 a.Slice(first, i - first).CopyTo(a.Slice(first + 1, i - first));
                 a[first] = value;
             }
@@ -168,9 +185,9 @@ internal static class TopKSelect
         }
     }
 
-    private static void UnguardedLinearInsert(Span<(float, int)> a, int last, Comparer comp)
+    private static void UnguardedLinearInsert(Span<(T, int)> a, int last, Comparer comp)
     {
-        (float, int) value = a[last];
+        (T, int) value = a[last];
         int next = last - 1;
         while (comp.Less(value, a[next]))
         {
@@ -183,7 +200,7 @@ internal static class TopKSelect
     }
 
     /// <summary>std::partial_sort(first, first + middle, first + len): heap-select then sort the heap.</summary>
-    private static void PartialSort(Span<(float, int)> a, int middle, int len, Comparer comp)
+    private static void PartialSort(Span<(T, int)> a, int middle, int len, Comparer comp)
     {
         HeapSelect(a, middle, len, comp);
         for (int last = middle; last > 1;)
@@ -193,7 +210,7 @@ internal static class TopKSelect
         }
     }
 
-    private static void HeapSelect(Span<(float, int)> a, int middle, int len, Comparer comp)
+    private static void HeapSelect(Span<(T, int)> a, int middle, int len, Comparer comp)
     {
         MakeHeap(a, middle, comp);
         for (int i = middle; i < len; i++)
@@ -205,7 +222,7 @@ internal static class TopKSelect
         }
     }
 
-    private static void MakeHeap(Span<(float, int)> a, int len, Comparer comp)
+    private static void MakeHeap(Span<(T, int)> a, int len, Comparer comp)
     {
         if (len < 2)
         {
@@ -222,14 +239,14 @@ internal static class TopKSelect
         }
     }
 
-    private static void PopHeap(Span<(float, int)> a, int len, int result, Comparer comp)
+    private static void PopHeap(Span<(T, int)> a, int len, int result, Comparer comp)
     {
-        (float, int) value = a[result];
+        (T, int) value = a[result];
         a[result] = a[0];
         AdjustHeap(a, 0, len, value, comp);
     }
 
-    private static void AdjustHeap(Span<(float, int)> a, int holeIndex, int len, (float, int) value, Comparer comp)
+    private static void AdjustHeap(Span<(T, int)> a, int holeIndex, int len, (T, int) value, Comparer comp)
     {
         int topIndex = holeIndex;
         int secondChild = holeIndex;
@@ -266,8 +283,8 @@ internal static class TopKSelect
     /// <summary>ATen's comparator: "comes first" is greater (NaN first) for largest, smaller (NaN last) otherwise.</summary>
     private readonly struct Comparer(bool largest)
     {
-        public bool Less((float Value, int Index) x, (float Value, int Index) y) => largest
-            ? (float.IsNaN(x.Value) && !float.IsNaN(y.Value)) || x.Value > y.Value
-            : (!float.IsNaN(x.Value) && float.IsNaN(y.Value)) || x.Value < y.Value;
+        public bool Less((T Value, int Index) x, (T Value, int Index) y) => largest
+            ? (T.IsNaN(x.Value) && !T.IsNaN(y.Value)) || x.Value > y.Value
+            : (!T.IsNaN(x.Value) && T.IsNaN(y.Value)) || x.Value < y.Value;
     }
 }

@@ -148,7 +148,7 @@ public sealed class KernelOracleTests
         foreach (int k in new[] { 1, 3, 4, 50, 200 })
         {
             var queue = x.Select((v, i) => (v, i)).ToArray();
-            TopKSelect.Select(queue, k, largest: true);
+            TopKSelect<float>.Select(queue, k, largest: true);
             queue.Take(k).Select(e => e.v).Should().Equal(x.OrderByDescending(v => v).Take(k));
         }
     }

@@ -41,6 +41,39 @@ public sealed class PackedSequence
     /// <summary>The inverse of <see cref="SortedIndices"/>, or <see langword="null"/>.</summary>
     public Tensor? UnsortedIndices { get; }
 
+    /// <summary>
+    /// Returns what PyTorch prints for a <c>PackedSequence</c> (its namedtuple repr):
+    /// <c>PackedSequence(data=tensor([...]), batch_sizes=tensor([...]), sorted_indices=None, unsorted_indices=None)</c>,
+    /// each tensor as <see cref="Tensor.ToString"/> prints it (line breaks and <c>grad_fn=</c> included).
+    /// </summary>
+    /// <returns>The text PyTorch prints.</returns>
+    public override string ToString() =>
+        $"PackedSequence(data={Data}, batch_sizes={BatchSizes}, sorted_indices={Repr(SortedIndices)}, unsorted_indices={Repr(UnsortedIndices)})";
+
+    /// <summary>Unpacks the four fields, as Python's tuple unpacking of a <c>PackedSequence</c>.</summary>
+    /// <param name="data">The packed rows.</param>
+    /// <param name="batchSizes">The number of sequences running at each step.</param>
+    /// <param name="sortedIndices">The sorting permutation, or <see langword="null"/>.</param>
+    /// <param name="unsortedIndices">Its inverse, or <see langword="null"/>.</param>
+    public void Deconstruct(out Tensor data, out Tensor batchSizes, out Tensor? sortedIndices, out Tensor? unsortedIndices)
+    {
+        data = Data;
+        batchSizes = BatchSizes;
+        sortedIndices = SortedIndices;
+        unsortedIndices = UnsortedIndices;
+    }
+
+    /// <summary>Unpacks data and batch sizes, as <c>data, batch_sizes = packed[:2]</c>.</summary>
+    /// <param name="data">The packed rows.</param>
+    /// <param name="batchSizes">The number of sequences running at each step.</param>
+    public void Deconstruct(out Tensor data, out Tensor batchSizes)
+    {
+        data = Data;
+        batchSizes = BatchSizes;
+    }
+
+    private static string Repr(Tensor? t) => t?.ToString() ?? "None";
+
     /// <summary>The inverse of an int64 permutation, as PyTorch's <c>invert_permutation</c>.</summary>
     internal static Tensor InvertPermutation(Tensor permutation)
     {
