@@ -25,6 +25,20 @@ public sealed class CourseSampleTests
     }
 
     /// <summary>
+    /// The PackedSequence lesson prints exactly what PyTorch printed, character for character: integer tensors,
+    /// <c>torch.Size</c>, the <c>PackedSequence</c> line, and the RNN's outputs to 4 decimals (its init is PyTorch's
+    /// bit for bit and no printed value lies near a rounding boundary, so there is no float32 latitude to allow).
+    /// </summary>
+    [Fact]
+    public void PackedSequence_Run_PrintsExactlyWhatPyTorchPrints()
+    {
+        string printed = SampleRunner.Run("PackedSequence");
+
+        string expected = File.ReadAllText(Path.Combine(Fixture.Directory, "course", "lab11_7_packed_sequence.out"));
+        printed.ReplaceLineEndings("\n").Should().Be(expected.ReplaceLineEndings("\n"));
+    }
+
+    /// <summary>
     /// Timeseries prints its 500 losses as PyTorch does and leaves out the lines of build_dataset's
     /// <c>print(_x, "->", _y)</c>: NumPy's print of float64 arrays, which the sample does not reproduce. Those are the
     /// recorded lines that start with <c>[</c> or a space (NumPy's array rows); every loss line starts with its

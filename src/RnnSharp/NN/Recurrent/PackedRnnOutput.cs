@@ -8,7 +8,7 @@ namespace RnnSharp;
 /// <param name="Output">
 /// The last layer's <c>h_t</c> at every real step of every sequence, packed like the input: data
 /// <c>(Σ batch_sizes, D·H_out)</c> with the input's batch sizes and sort permutations
-/// (<c>RnnUtils.PadPackedSequence</c> pads it back).
+/// (<see cref="RnnUtils.PadPackedSequence"/> pads it back).
 /// </param>
 /// <param name="HN">
 /// Each sequence's state after its own last step (a bidirectional layer's reverse direction: after its first), every

@@ -132,7 +132,7 @@ public sealed class Rnn : RnnBase
     /// still running), and a bidirectional layer's reverse direction starts each sequence at its own end.
     /// </summary>
     /// <param name="input">
-    /// The sequences, packed (<c>RnnUtils.PackPaddedSequence</c>, <c>RnnUtils.PackSequence</c>): data
+    /// The sequences, packed (<see cref="RnnUtils.PackPaddedSequence(Tensor, Tensor, bool, bool)"/>, <see cref="RnnUtils.PackSequence"/>): data
     /// <c>(Σ batch_sizes, H_in)</c>.
     /// </param>
     /// <param name="h0">
