@@ -10,8 +10,8 @@ internal static class GatedModels
     /// <summary>The layer kinds the gated benchmarks run.</summary>
     public static IEnumerable<string> Kinds => ["LSTM", "GRU"];
 
-    /// <summary>The gate count of <paramref name="kind"/>: its FLOPs are this multiple of an Elman RNN's.</summary>
-    public static int Gates(string kind) => kind == "LSTM" ? 4 : 3;
+    /// <summary>The gate count of <paramref name="kind"/> (LSTM, GRU, RNN): its FLOPs are this multiple of an Elman RNN's.</summary>
+    public static int Gates(string kind) => kind switch { "LSTM" => 4, "GRU" => 3, _ => 1 };
 
     public static RnnBase Create(string kind, RnnConfig c) => kind == "LSTM"
         ? new Lstm(c.InputSize, c.HiddenSize, c.Layers, bidirectional: c.Directions == 2, generator: new Generator(42))

@@ -26,7 +26,7 @@ public sealed class GflopsConfig : ManualConfig
 
         public UnitType UnitType => UnitType.Dimensionless;
 
-        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H) (×3 for a training step: forward + backward; ×4 for an LSTM, ×3 for a GRU), over the median time";
+        public string Legend => "Floating-point operations per second: sum over layers of D·L·N·2·H·(I_layer + H) (×3 for a training step: forward + backward; ×4 for an LSTM, ×3 for a GRU; variable-length batches: real tokens only), over the median time";
 
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
@@ -53,7 +53,9 @@ public sealed class GflopsConfig : ManualConfig
 
             // An LSTM's or a GRU's products are 4 or 3 times an Elman RNN's (the gate math is not counted).
             double gates = benchmarkCase.Parameters.Items.Any(p => p.Name == "Kind") ? GatedModels.Gates((string)benchmarkCase.Parameters["Kind"]) : 1;
-            return (gates * passes * RnnConfig.Get((string)config).Flops / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+            // A variable-length batch counts its real tokens' products only, whether it ran packed or padded.
+            double share = type == typeof(PackedForwardBenchmarks) ? PackedForwardBenchmarks.TokenShare(RnnConfig.Get((string)config)) : 1;
+            return (share * gates * passes * RnnConfig.Get((string)config).Flops / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         }
 
         public bool IsAvailable(Summary summary) => true;
