@@ -10,17 +10,11 @@ namespace RnnSharp.Tests.Kernels;
 /// </summary>
 public sealed class GruCellKernelTests
 {
-    public static TheoryData<int> HiddenSizes() => new(Enumerable.Range(1, 70));
-
     [Theory]
-    [MemberData(nameof(HiddenSizes))]
+    [MemberData(nameof(CellKernelTestData.HiddenSizes), MemberType = typeof(CellKernelTestData))]
     public void ForwardFused_EveryChunkOfFourUnitsOrMore_MatchesTensorPrimitivesPassesBitForBit(int hidden)
     {
-        foreach ((int batch, bool record, (int unitStart, int unitEnd)) in
-            from batch in CellKernelTestData.Batches
-            from record in CellKernelTestData.Flags
-            from chunk in CellKernelTestData.Chunks(hidden)
-            select (batch, record, chunk))
+        foreach ((int batch, bool record, int unitStart, int unitEnd) in CellKernelTestData.ForwardCases(hidden))
         {
             int seed = (hidden * 1000) + (batch * 10) + unitStart + (record ? 1 : 0);
             int hStride = hidden + 3, hPreviousStride = (2 * hidden) + 1;
@@ -43,13 +37,10 @@ public sealed class GruCellKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(HiddenSizes))]
+    [MemberData(nameof(CellKernelTestData.HiddenSizes), MemberType = typeof(CellKernelTestData))]
     public void Backward_VectorLoops_MatchScalarLoopBitForBit(int hidden)
     {
-        foreach ((int batch, bool zeroState) in
-            from batch in CellKernelTestData.Batches
-            from zero in CellKernelTestData.Flags
-            select (batch, zero))
+        foreach ((int batch, bool zeroState) in CellKernelTestData.BackwardCases)
         {
             int seed = (hidden * 100) + (batch * 2) + (zeroState ? 1 : 0);
             int count = batch * hidden, hPreviousStride = hidden + 5;

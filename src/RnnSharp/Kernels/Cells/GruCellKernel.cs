@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace RnnSharp.Kernels;
 
@@ -52,59 +51,50 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     /// </summary>
     internal static void ForwardFused(in CellForward step, int unitStart, int unitEnd)
     {
-        int hidden = step.Hidden, units = unitEnd - unitStart, width = 3 * hidden;
-        bool keep = !step.Saved.IsEmpty;
-        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
         for (int row = 0; row < step.Batch; row++)
         {
-            ref float hg = ref MemoryMarshal.GetReference(step.Gates.Slice((row * width) + unitStart, width - unitStart));
-            ref float xg = ref MemoryMarshal.GetReference(step.InputGates.Slice((row * width) + unitStart, width - unitStart));
-            ref float saved = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((row * 4 * hidden) + unitStart, (4 * hidden) - unitStart)) : ref hg;
-            ref float hPrevious = ref MemoryMarshal.GetReference(step.HPrevious.Slice((row * step.HPreviousStride) + unitStart, units));
-            ref float h = ref MemoryMarshal.GetReference(step.H.Slice((row * step.HStride) + unitStart, units));
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; (int)j <= units - Vector512<float>.Count; j += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> r = SigmoidKernel.Sigmoid(Vector512.LoadUnsafe(ref hg, j) + Vector512.LoadUnsafe(ref xg, j));
-                    Vector512<float> z = SigmoidKernel.Sigmoid(Vector512.LoadUnsafe(ref hg, zGate + j) + Vector512.LoadUnsafe(ref xg, zGate + j));
-                    Vector512<float> hn = Vector512.LoadUnsafe(ref hg, nGate + j);
-                    Vector512<float> n = TanhKernel.Tanh(Vector512.LoadUnsafe(ref xg, nGate + j) + (hn * r));
-                    if (keep)
-                    {
-                        r.StoreUnsafe(ref saved, j);
-                        z.StoreUnsafe(ref saved, zGate + j);
-                        n.StoreUnsafe(ref saved, nGate + j);
-                        hn.StoreUnsafe(ref saved, hnSlot + j);
-                    }
-
-                    (((Vector512.LoadUnsafe(ref hPrevious, j) - n) * z) + n).StoreUnsafe(ref h, j);
-                }
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; (int)j <= units - Vector256<float>.Count; j += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> r = SigmoidKernel.Sigmoid(Vector256.LoadUnsafe(ref hg, j) + Vector256.LoadUnsafe(ref xg, j));
-                    Vector256<float> z = SigmoidKernel.Sigmoid(Vector256.LoadUnsafe(ref hg, zGate + j) + Vector256.LoadUnsafe(ref xg, zGate + j));
-                    Vector256<float> hn = Vector256.LoadUnsafe(ref hg, nGate + j);
-                    Vector256<float> n = TanhKernel.Tanh(Vector256.LoadUnsafe(ref xg, nGate + j) + (hn * r));
-                    if (keep)
-                    {
-                        r.StoreUnsafe(ref saved, j);
-                        z.StoreUnsafe(ref saved, zGate + j);
-                        n.StoreUnsafe(ref saved, nGate + j);
-                        hn.StoreUnsafe(ref saved, hnSlot + j);
-                    }
-
-                    (((Vector256.LoadUnsafe(ref hPrevious, j) - n) * z) + n).StoreUnsafe(ref h, j);
-                }
-            }
-
-            ForwardRow(step, row, unitStart + (int)j, unitEnd, vectorExp: true);
+            int j = ForwardLanes<Lanes512>(step, row, unitStart, unitEnd);
+            j = ForwardLanes<Lanes256>(step, row, j, unitEnd);
+            ForwardRow(step, row, j, unitEnd, vectorExp: true);
         }
+    }
+
+    /// <summary>Units from <paramref name="unitStart"/> of batch row <paramref name="row"/>, whole vectors of <typeparamref name="T"/>; returns where they stop.</summary>
+    private static int ForwardLanes<T>(in CellForward step, int row, int unitStart, int unitEnd)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, units = unitEnd - unitStart, width = 3 * hidden;
+        if (!T.IsHardwareAccelerated || units < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool keep = !step.Saved.IsEmpty;
+        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
+        ref float hg = ref MemoryMarshal.GetReference(step.Gates.Slice((row * width) + unitStart, width - unitStart));
+        ref float xg = ref MemoryMarshal.GetReference(step.InputGates.Slice((row * width) + unitStart, width - unitStart));
+        ref float saved = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((row * 4 * hidden) + unitStart, (4 * hidden) - unitStart)) : ref hg;
+        ref float hPrevious = ref MemoryMarshal.GetReference(step.HPrevious.Slice((row * step.HPreviousStride) + unitStart, units));
+        ref float h = ref MemoryMarshal.GetReference(step.H.Slice((row * step.HStride) + unitStart, units));
+        nuint j = 0;
+        for (; (int)j <= units - T.Count; j += (nuint)T.Count)
+        {
+            T r = T.Sigmoid(T.Load(ref hg, j) + T.Load(ref xg, j));
+            T z = T.Sigmoid(T.Load(ref hg, zGate + j) + T.Load(ref xg, zGate + j));
+            T hn = T.Load(ref hg, nGate + j);
+            T n = T.Tanh(T.Load(ref xg, nGate + j) + (hn * r));
+            if (keep)
+            {
+                r.Store(ref saved, j);
+                z.Store(ref saved, zGate + j);
+                n.Store(ref saved, nGate + j);
+                hn.Store(ref saved, hnSlot + j);
+            }
+
+            (((T.Load(ref hPrevious, j) - n) * z) + n).Store(ref h, j);
+        }
+
+        return unitStart + (int)j;
     }
 
     /// <summary>
@@ -192,64 +182,55 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     /// <inheritdoc/>
     public override void Backward(in CellBackward step)
     {
-        int hidden = step.Hidden, width = 3 * hidden;
-        bool zeroState = step.HPrevious.IsEmpty;
-        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
         for (int row = 0; row < step.Batch; row++)
         {
-            ref float saved = ref MemoryMarshal.GetReference(step.Saved.Slice(row * 4 * hidden, 4 * hidden));
-            ref float dh = ref MemoryMarshal.GetReference(step.GradH.Slice(row * hidden, hidden));
-            ref float dx = ref MemoryMarshal.GetReference(step.GradInputGates.Slice(row * width, width));
-            ref float dhg = ref MemoryMarshal.GetReference(step.GradHiddenGates.Slice(row * width, width));
-            ref float direct = ref MemoryMarshal.GetReference(step.GradHPreviousDirect.Slice(row * hidden, hidden));
-            ref float hPrevious = ref zeroState ? ref dh : ref MemoryMarshal.GetReference(step.HPrevious.Slice(row * step.HPreviousStride, hidden));
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; (int)j <= hidden - Vector512<float>.Count; j += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> r = Vector512.LoadUnsafe(ref saved, j), z = Vector512.LoadUnsafe(ref saved, zGate + j);
-                    Vector512<float> n = Vector512.LoadUnsafe(ref saved, nGate + j), hn = Vector512.LoadUnsafe(ref saved, hnSlot + j);
-                    Vector512<float> hp = zeroState ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref hPrevious, j);
-                    Vector512<float> g = Vector512.LoadUnsafe(ref dh, j);
-                    Vector512<float> gz = g * z;
-                    gz.StoreUnsafe(ref direct, j);
-                    Vector512<float> dan = (g - gz) * (Vector512<float>.One - (n * n));
-                    Vector512<float> dar = dan * hn * (Vector512<float>.One - r) * r;
-                    Vector512<float> daz = g * (hp - n) * (Vector512<float>.One - z) * z;
-                    dar.StoreUnsafe(ref dx, j);
-                    daz.StoreUnsafe(ref dx, zGate + j);
-                    dan.StoreUnsafe(ref dx, nGate + j);
-                    dar.StoreUnsafe(ref dhg, j);
-                    daz.StoreUnsafe(ref dhg, zGate + j);
-                    (dan * r).StoreUnsafe(ref dhg, nGate + j);
-                }
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; (int)j <= hidden - Vector256<float>.Count; j += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> r = Vector256.LoadUnsafe(ref saved, j), z = Vector256.LoadUnsafe(ref saved, zGate + j);
-                    Vector256<float> n = Vector256.LoadUnsafe(ref saved, nGate + j), hn = Vector256.LoadUnsafe(ref saved, hnSlot + j);
-                    Vector256<float> hp = zeroState ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref hPrevious, j);
-                    Vector256<float> g = Vector256.LoadUnsafe(ref dh, j);
-                    Vector256<float> gz = g * z;
-                    gz.StoreUnsafe(ref direct, j);
-                    Vector256<float> dan = (g - gz) * (Vector256<float>.One - (n * n));
-                    Vector256<float> dar = dan * hn * (Vector256<float>.One - r) * r;
-                    Vector256<float> daz = g * (hp - n) * (Vector256<float>.One - z) * z;
-                    dar.StoreUnsafe(ref dx, j);
-                    daz.StoreUnsafe(ref dx, zGate + j);
-                    dan.StoreUnsafe(ref dx, nGate + j);
-                    dar.StoreUnsafe(ref dhg, j);
-                    daz.StoreUnsafe(ref dhg, zGate + j);
-                    (dan * r).StoreUnsafe(ref dhg, nGate + j);
-                }
-            }
-
-            BackwardRow(step, row, (int)j);
+            int j = BackwardLanes<Lanes512>(step, row, 0);
+            j = BackwardLanes<Lanes256>(step, row, j);
+            BackwardRow(step, row, j);
         }
+    }
+
+    /// <summary>
+    /// Units from <paramref name="unitStart"/> of batch row <paramref name="row"/>, whole vectors of <typeparamref name="T"/>,
+    /// the operations of <see cref="BackwardRow"/> in its order; returns where they stop.
+    /// </summary>
+    private static int BackwardLanes<T>(in CellBackward step, int row, int unitStart)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, width = 3 * hidden;
+        if (!T.IsHardwareAccelerated || hidden - unitStart < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool zeroState = step.HPrevious.IsEmpty;
+        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
+        ref float saved = ref MemoryMarshal.GetReference(step.Saved.Slice(row * 4 * hidden, 4 * hidden));
+        ref float dh = ref MemoryMarshal.GetReference(step.GradH.Slice(row * hidden, hidden));
+        ref float dx = ref MemoryMarshal.GetReference(step.GradInputGates.Slice(row * width, width));
+        ref float dhg = ref MemoryMarshal.GetReference(step.GradHiddenGates.Slice(row * width, width));
+        ref float direct = ref MemoryMarshal.GetReference(step.GradHPreviousDirect.Slice(row * hidden, hidden));
+        ref float hPrevious = ref zeroState ? ref dh : ref MemoryMarshal.GetReference(step.HPrevious.Slice(row * step.HPreviousStride, hidden));
+        nuint j = (nuint)unitStart;
+        for (; (int)j <= hidden - T.Count; j += (nuint)T.Count)
+        {
+            T r = T.Load(ref saved, j), z = T.Load(ref saved, zGate + j), n = T.Load(ref saved, nGate + j), hn = T.Load(ref saved, hnSlot + j);
+            T hp = zeroState ? T.Zero : T.Load(ref hPrevious, j);
+            T g = T.Load(ref dh, j);
+            T gz = g * z;
+            gz.Store(ref direct, j);
+            T dan = (g - gz) * (T.One - (n * n));
+            T dar = dan * hn * (T.One - r) * r;
+            T daz = g * (hp - n) * (T.One - z) * z;
+            dar.Store(ref dx, j);
+            daz.Store(ref dx, zGate + j);
+            dan.Store(ref dx, nGate + j);
+            dar.Store(ref dhg, j);
+            daz.Store(ref dhg, zGate + j);
+            (dan * r).Store(ref dhg, nGate + j);
+        }
+
+        return (int)j;
     }
 
     /// <summary>The backward one element at a time: <see cref="Backward"/>'s oracle (its vector loops give the same bits) and tail.</summary>

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace RnnSharp.Kernels;
 
@@ -51,65 +50,51 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     /// </summary>
     internal static void ForwardFused(in CellForward step, int unitStart, int unitEnd)
     {
-        int hidden = step.Hidden, units = unitEnd - unitStart, width = 4 * hidden;
-        bool keep = !step.Saved.IsEmpty;
-        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
         for (int n = 0; n < step.Batch; n++)
         {
-            Span<float> aRow = step.Gates.Slice((n * width) + unitStart, width - unitStart);
-            Span<float> keptRow = keep ? step.Saved.Slice((n * width) + unitStart, width - unitStart) : aRow;
-            ref float a = ref MemoryMarshal.GetReference(aRow);
-            ref float kept = ref MemoryMarshal.GetReference(keptRow);
-            ref float cPrevious = ref MemoryMarshal.GetReference(step.CPrevious.Slice((n * hidden) + unitStart, units));
-            ref float c = ref MemoryMarshal.GetReference(step.C.Slice((n * hidden) + unitStart, units));
-            ref float h = ref MemoryMarshal.GetReference(step.H.Slice((n * step.HStride) + unitStart, units));
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; (int)j <= units - Vector512<float>.Count; j += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> i = SigmoidKernel.Sigmoid(Vector512.LoadUnsafe(ref a, j));
-                    Vector512<float> f = SigmoidKernel.Sigmoid(Vector512.LoadUnsafe(ref a, fGate + j));
-                    Vector512<float> g = TanhKernel.Tanh(Vector512.LoadUnsafe(ref a, gGate + j));
-                    Vector512<float> o = SigmoidKernel.Sigmoid(Vector512.LoadUnsafe(ref a, oGate + j));
-                    if (keep)
-                    {
-                        i.StoreUnsafe(ref kept, j);
-                        f.StoreUnsafe(ref kept, fGate + j);
-                        g.StoreUnsafe(ref kept, gGate + j);
-                        o.StoreUnsafe(ref kept, oGate + j);
-                    }
-
-                    Vector512<float> cell = (f * Vector512.LoadUnsafe(ref cPrevious, j)) + (i * g);
-                    cell.StoreUnsafe(ref c, j);
-                    (o * TanhKernel.Tanh(cell)).StoreUnsafe(ref h, j);
-                }
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; (int)j <= units - Vector256<float>.Count; j += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> i = SigmoidKernel.Sigmoid(Vector256.LoadUnsafe(ref a, j));
-                    Vector256<float> f = SigmoidKernel.Sigmoid(Vector256.LoadUnsafe(ref a, fGate + j));
-                    Vector256<float> g = TanhKernel.Tanh(Vector256.LoadUnsafe(ref a, gGate + j));
-                    Vector256<float> o = SigmoidKernel.Sigmoid(Vector256.LoadUnsafe(ref a, oGate + j));
-                    if (keep)
-                    {
-                        i.StoreUnsafe(ref kept, j);
-                        f.StoreUnsafe(ref kept, fGate + j);
-                        g.StoreUnsafe(ref kept, gGate + j);
-                        o.StoreUnsafe(ref kept, oGate + j);
-                    }
-
-                    Vector256<float> cell = (f * Vector256.LoadUnsafe(ref cPrevious, j)) + (i * g);
-                    cell.StoreUnsafe(ref c, j);
-                    (o * TanhKernel.Tanh(cell)).StoreUnsafe(ref h, j);
-                }
-            }
-
-            ForwardRow(step, n, unitStart + (int)j, unitEnd, vectorExp: true);
+            int j = ForwardLanes<Lanes512>(step, n, unitStart, unitEnd);
+            j = ForwardLanes<Lanes256>(step, n, j, unitEnd);
+            ForwardRow(step, n, j, unitEnd, vectorExp: true);
         }
+    }
+
+    /// <summary>Units from <paramref name="unitStart"/> of batch row <paramref name="n"/>, whole vectors of <typeparamref name="T"/>; returns where they stop.</summary>
+    private static int ForwardLanes<T>(in CellForward step, int n, int unitStart, int unitEnd)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, units = unitEnd - unitStart, width = 4 * hidden;
+        if (!T.IsHardwareAccelerated || units < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool keep = !step.Saved.IsEmpty;
+        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
+        Span<float> aRow = step.Gates.Slice((n * width) + unitStart, width - unitStart);
+        ref float a = ref MemoryMarshal.GetReference(aRow);
+        ref float kept = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((n * width) + unitStart, width - unitStart)) : ref a;
+        ref float cPrevious = ref MemoryMarshal.GetReference(step.CPrevious.Slice((n * hidden) + unitStart, units));
+        ref float c = ref MemoryMarshal.GetReference(step.C.Slice((n * hidden) + unitStart, units));
+        ref float h = ref MemoryMarshal.GetReference(step.H.Slice((n * step.HStride) + unitStart, units));
+        nuint j = 0;
+        for (; (int)j <= units - T.Count; j += (nuint)T.Count)
+        {
+            T i = T.Sigmoid(T.Load(ref a, j)), f = T.Sigmoid(T.Load(ref a, fGate + j));
+            T g = T.Tanh(T.Load(ref a, gGate + j)), o = T.Sigmoid(T.Load(ref a, oGate + j));
+            if (keep)
+            {
+                i.Store(ref kept, j);
+                f.Store(ref kept, fGate + j);
+                g.Store(ref kept, gGate + j);
+                o.Store(ref kept, oGate + j);
+            }
+
+            T cell = (f * T.Load(ref cPrevious, j)) + (i * g);
+            cell.Store(ref c, j);
+            (o * T.Tanh(cell)).Store(ref h, j);
+        }
+
+        return unitStart + (int)j;
     }
 
     /// <summary>
@@ -188,56 +173,51 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     /// <inheritdoc/>
     public override void Backward(in CellBackward step)
     {
-        int hidden = step.Hidden, width = 4 * hidden;
-        bool zeroCell = step.CPrevious.IsEmpty;
-        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
         for (int n = 0; n < step.Batch; n++)
         {
-            ref float gates = ref MemoryMarshal.GetReference(step.Saved.Slice(n * width, width));
-            ref float dh = ref MemoryMarshal.GetReference(step.GradH.Slice(n * hidden, hidden));
-            ref float dc = ref MemoryMarshal.GetReference(step.GradC.Slice(n * hidden, hidden));
-            ref float cPrevious = ref zeroCell ? ref dc : ref MemoryMarshal.GetReference(step.CPrevious.Slice(n * hidden, hidden));
-            ref float cells = ref MemoryMarshal.GetReference(step.C.Slice(n * hidden, hidden));
-            ref float da = ref MemoryMarshal.GetReference(step.GradInputGates.Slice(n * width, width));
-            nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                for (; (int)j <= hidden - Vector512<float>.Count; j += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> i = Vector512.LoadUnsafe(ref gates, j), f = Vector512.LoadUnsafe(ref gates, fGate + j);
-                    Vector512<float> g = Vector512.LoadUnsafe(ref gates, gGate + j), o = Vector512.LoadUnsafe(ref gates, oGate + j);
-                    Vector512<float> cp = zeroCell ? Vector512<float>.Zero : Vector512.LoadUnsafe(ref cPrevious, j);
-                    Vector512<float> tc = TanhKernel.Tanh(Vector512.LoadUnsafe(ref cells, j));
-                    Vector512<float> gradH = Vector512.LoadUnsafe(ref dh, j);
-                    Vector512<float> dct = (gradH * o * (Vector512<float>.One - (tc * tc))) + Vector512.LoadUnsafe(ref dc, j);
-                    (dct * g * (Vector512<float>.One - i) * i).StoreUnsafe(ref da, j);
-                    (dct * cp * (Vector512<float>.One - f) * f).StoreUnsafe(ref da, fGate + j);
-                    (dct * i * (Vector512<float>.One - (g * g))).StoreUnsafe(ref da, gGate + j);
-                    (gradH * tc * (Vector512<float>.One - o) * o).StoreUnsafe(ref da, oGate + j);
-                    (dct * f).StoreUnsafe(ref dc, j);
-                }
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                for (; (int)j <= hidden - Vector256<float>.Count; j += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> i = Vector256.LoadUnsafe(ref gates, j), f = Vector256.LoadUnsafe(ref gates, fGate + j);
-                    Vector256<float> g = Vector256.LoadUnsafe(ref gates, gGate + j), o = Vector256.LoadUnsafe(ref gates, oGate + j);
-                    Vector256<float> cp = zeroCell ? Vector256<float>.Zero : Vector256.LoadUnsafe(ref cPrevious, j);
-                    Vector256<float> tc = TanhKernel.Tanh(Vector256.LoadUnsafe(ref cells, j));
-                    Vector256<float> gradH = Vector256.LoadUnsafe(ref dh, j);
-                    Vector256<float> dct = (gradH * o * (Vector256<float>.One - (tc * tc))) + Vector256.LoadUnsafe(ref dc, j);
-                    (dct * g * (Vector256<float>.One - i) * i).StoreUnsafe(ref da, j);
-                    (dct * cp * (Vector256<float>.One - f) * f).StoreUnsafe(ref da, fGate + j);
-                    (dct * i * (Vector256<float>.One - (g * g))).StoreUnsafe(ref da, gGate + j);
-                    (gradH * tc * (Vector256<float>.One - o) * o).StoreUnsafe(ref da, oGate + j);
-                    (dct * f).StoreUnsafe(ref dc, j);
-                }
-            }
-
-            BackwardRow(step, n, (int)j);
+            int j = BackwardLanes<Lanes512>(step, n, 0);
+            j = BackwardLanes<Lanes256>(step, n, j);
+            BackwardRow(step, n, j);
         }
+    }
+
+    /// <summary>
+    /// Units from <paramref name="unitStart"/> of batch row <paramref name="n"/>, whole vectors of <typeparamref name="T"/>,
+    /// the operations of <see cref="BackwardRow"/> in its order; returns where they stop.
+    /// </summary>
+    private static int BackwardLanes<T>(in CellBackward step, int n, int unitStart)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, width = 4 * hidden;
+        if (!T.IsHardwareAccelerated || hidden - unitStart < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool zeroCell = step.CPrevious.IsEmpty;
+        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
+        ref float gates = ref MemoryMarshal.GetReference(step.Saved.Slice(n * width, width));
+        ref float dh = ref MemoryMarshal.GetReference(step.GradH.Slice(n * hidden, hidden));
+        ref float dc = ref MemoryMarshal.GetReference(step.GradC.Slice(n * hidden, hidden));
+        ref float cPrevious = ref zeroCell ? ref dc : ref MemoryMarshal.GetReference(step.CPrevious.Slice(n * hidden, hidden));
+        ref float cells = ref MemoryMarshal.GetReference(step.C.Slice(n * hidden, hidden));
+        ref float da = ref MemoryMarshal.GetReference(step.GradInputGates.Slice(n * width, width));
+        nuint j = (nuint)unitStart;
+        for (; (int)j <= hidden - T.Count; j += (nuint)T.Count)
+        {
+            T i = T.Load(ref gates, j), f = T.Load(ref gates, fGate + j), g = T.Load(ref gates, gGate + j), o = T.Load(ref gates, oGate + j);
+            T cp = zeroCell ? T.Zero : T.Load(ref cPrevious, j);
+            T tc = T.Tanh(T.Load(ref cells, j));
+            T gradH = T.Load(ref dh, j);
+            T dct = (gradH * o * (T.One - (tc * tc))) + T.Load(ref dc, j);
+            (dct * g * (T.One - i) * i).Store(ref da, j);
+            (dct * cp * (T.One - f) * f).Store(ref da, fGate + j);
+            (dct * i * (T.One - (g * g))).Store(ref da, gGate + j);
+            (gradH * tc * (T.One - o) * o).Store(ref da, oGate + j);
+            (dct * f).Store(ref dc, j);
+        }
+
+        return (int)j;
     }
 
     /// <summary>The backward one element at a time: <see cref="Backward"/>'s oracle (its vector loops give the same bits) and tail.</summary>
