@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace RnnSharp.Kernels;
 
@@ -39,12 +40,68 @@ internal sealed class GruCellKernel : RecurrentCellKernel
         }
         else
         {
-            ForwardVector(step, unitStart, unitEnd);
+            ForwardFused(step, unitStart, unitEnd);
         }
     }
 
-    /// <summary>The gate math on spans of units, with <see cref="TensorPrimitives"/> and <see cref="TanhKernel"/>.</summary>
-    private static void ForwardVector(in CellForward step, int unitStart, int unitEnd)
+    /// <summary>
+    /// The gate math in one pass over the units of each batch row, r, z, n and <c>h_t</c> in registers: the same
+    /// operations in the same order as <see cref="ForwardSpans"/>, so the same bits (with
+    /// <see cref="SigmoidKernel.Lane"/> in the scalar tail). Writes r, z, n and h_n only when recording.
+    /// </summary>
+    internal static void ForwardFused(in CellForward step, int unitStart, int unitEnd)
+    {
+        for (int row = 0; row < step.Batch; row++)
+        {
+            int j = ForwardLanes<Lanes512>(step, row, unitStart, unitEnd);
+            j = ForwardLanes<Lanes256>(step, row, j, unitEnd);
+            ForwardRow(step, row, j, unitEnd, vectorExp: true);
+        }
+    }
+
+    /// <summary>Units from <paramref name="unitStart"/> of batch row <paramref name="row"/>, whole vectors of <typeparamref name="T"/>; returns where they stop.</summary>
+    private static int ForwardLanes<T>(in CellForward step, int row, int unitStart, int unitEnd)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, units = unitEnd - unitStart, width = 3 * hidden;
+        if (!T.IsHardwareAccelerated || units < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool keep = !step.Saved.IsEmpty;
+        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
+        ref float hg = ref MemoryMarshal.GetReference(step.Gates.Slice((row * width) + unitStart, width - unitStart));
+        ref float xg = ref MemoryMarshal.GetReference(step.InputGates.Slice((row * width) + unitStart, width - unitStart));
+        ref float saved = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((row * 4 * hidden) + unitStart, (4 * hidden) - unitStart)) : ref hg;
+        ref float hPrevious = ref MemoryMarshal.GetReference(step.HPrevious.Slice((row * step.HPreviousStride) + unitStart, units));
+        ref float h = ref MemoryMarshal.GetReference(step.H.Slice((row * step.HStride) + unitStart, units));
+        nuint j = 0;
+        for (; (int)j <= units - T.Count; j += (nuint)T.Count)
+        {
+            T r = T.Sigmoid(T.Load(ref hg, j) + T.Load(ref xg, j));
+            T z = T.Sigmoid(T.Load(ref hg, zGate + j) + T.Load(ref xg, zGate + j));
+            T hn = T.Load(ref hg, nGate + j);
+            T n = T.Tanh(T.Load(ref xg, nGate + j) + (hn * r));
+            if (keep)
+            {
+                r.Store(ref saved, j);
+                z.Store(ref saved, zGate + j);
+                n.Store(ref saved, nGate + j);
+                hn.Store(ref saved, hnSlot + j);
+            }
+
+            (((T.Load(ref hPrevious, j) - n) * z) + n).Store(ref h, j);
+        }
+
+        return unitStart + (int)j;
+    }
+
+    /// <summary>
+    /// The gate math as separate <see cref="TensorPrimitives"/> passes over spans of units (the fused loop's oracle).
+    /// Bit for bit <see cref="ForwardFused"/> on spans of 4 units or more (see <see cref="SigmoidKernel"/>).
+    /// </summary>
+    internal static void ForwardSpans(in CellForward step, int unitStart, int unitEnd)
     {
         int hidden = step.Hidden, units = unitEnd - unitStart, width = 3 * hidden;
 
@@ -85,63 +142,135 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     /// <summary>The same gate math one element at a time, for tiny hidden sizes (see <see cref="LstmCellKernel"/>'s).</summary>
     private static void ForwardScalar(in CellForward step, int unitStart, int unitEnd)
     {
-        int hidden = step.Hidden, width = 3 * hidden;
         for (int row = 0; row < step.Batch; row++)
         {
-            ReadOnlySpan<float> hg = step.Gates.Slice(row * width, width);
-            ReadOnlySpan<float> xg = step.InputGates.Slice(row * width, width);
-            Span<float> saved = step.Saved.IsEmpty ? default : step.Saved.Slice(row * 4 * hidden, 4 * hidden);
-            for (int j = unitStart; j < unitEnd; j++)
-            {
-                float r = LstmCellKernel.Sigmoid(hg[j] + xg[j]);
-                float z = LstmCellKernel.Sigmoid(hg[hidden + j] + xg[hidden + j]);
-                float hn = hg[(2 * hidden) + j];
-                float n = TanhKernel.Reference(xg[(2 * hidden) + j] + (hn * r));
-                if (!saved.IsEmpty)
-                {
-                    saved[j] = r;
-                    saved[hidden + j] = z;
-                    saved[(2 * hidden) + j] = n;
-                    saved[(3 * hidden) + j] = hn;
-                }
-
-                step.H[(row * step.HStride) + j] = ((step.HPrevious[(row * step.HPreviousStride) + j] - n) * z) + n;
-            }
+            ForwardRow(step, row, unitStart, unitEnd, vectorExp: false);
         }
     }
+
+    /// <summary>
+    /// Units <c>[unitStart, unitEnd)</c> of batch row <paramref name="row"/>, element by element, σ with
+    /// <see cref="SigmoidKernel.Lane"/> (<paramref name="vectorExp"/>: the vector loops' bits) or
+    /// <see cref="SigmoidKernel.Reference"/>.
+    /// </summary>
+    private static void ForwardRow(in CellForward step, int row, int unitStart, int unitEnd, bool vectorExp)
+    {
+        int hidden = step.Hidden, width = 3 * hidden;
+        ReadOnlySpan<float> hg = step.Gates.Slice(row * width, width);
+        ReadOnlySpan<float> xg = step.InputGates.Slice(row * width, width);
+        Span<float> saved = step.Saved.IsEmpty ? default : step.Saved.Slice(row * 4 * hidden, 4 * hidden);
+        for (int j = unitStart; j < unitEnd; j++)
+        {
+            float r = Sigmoid(hg[j] + xg[j], vectorExp);
+            float z = Sigmoid(hg[hidden + j] + xg[hidden + j], vectorExp);
+            float hn = hg[(2 * hidden) + j];
+            float n = TanhKernel.Reference(xg[(2 * hidden) + j] + (hn * r));
+            if (!saved.IsEmpty)
+            {
+                saved[j] = r;
+                saved[hidden + j] = z;
+                saved[(2 * hidden) + j] = n;
+                saved[(3 * hidden) + j] = hn;
+            }
+
+            step.H[(row * step.HStride) + j] = ((step.HPrevious[(row * step.HPreviousStride) + j] - n) * z) + n;
+        }
+    }
+
+    private static float Sigmoid(float x, bool vectorExp) => vectorExp ? SigmoidKernel.Lane(x) : SigmoidKernel.Reference(x);
 
     /// <inheritdoc/>
     public override void Backward(in CellBackward step)
     {
-        int hidden = step.Hidden, width = 3 * hidden;
         for (int row = 0; row < step.Batch; row++)
         {
-            ReadOnlySpan<float> saved = step.Saved.Slice(row * 4 * hidden, 4 * hidden);
-            ReadOnlySpan<float> dh = step.GradH.Slice(row * hidden, hidden);
-            ReadOnlySpan<float> hPrevious = step.HPrevious.IsEmpty ? default : step.HPrevious.Slice(row * step.HPreviousStride, hidden);
-            Span<float> dx = step.GradInputGates.Slice(row * width, width);
-            Span<float> dhg = step.GradHiddenGates.Slice(row * width, width);
-            Span<float> direct = step.GradHPreviousDirect.Slice(row * hidden, hidden);
-            for (int j = 0; j < hidden; j++)
-            {
-                float r = saved[j], z = saved[hidden + j], n = saved[(2 * hidden) + j], hn = saved[(3 * hidden) + j];
-                float hp = hPrevious.IsEmpty ? 0f : hPrevious[j];
-                // Autograd's order of operations over ATen's forward: mul, sub, add, tanh and sigmoid backward
-                // (grad · (1 − y) · y and grad · (1 − y²)).
-                float g = dh[j];
-                float gz = g * z;
-                direct[j] = gz;
-                float dn = g - gz;
-                float dan = dn * (1f - (n * n));
-                float dar = dan * hn * (1f - r) * r;
-                float daz = g * (hp - n) * (1f - z) * z;
-                dx[j] = dar;
-                dx[hidden + j] = daz;
-                dx[(2 * hidden) + j] = dan;
-                dhg[j] = dar;
-                dhg[hidden + j] = daz;
-                dhg[(2 * hidden) + j] = dan * r;
-            }
+            int j = BackwardLanes<Lanes512>(step, row, 0);
+            j = BackwardLanes<Lanes256>(step, row, j);
+            BackwardRow(step, row, j);
+        }
+    }
+
+    /// <summary>
+    /// Units from <paramref name="unitStart"/> of batch row <paramref name="row"/>, whole vectors of <typeparamref name="T"/>,
+    /// the operations of <see cref="BackwardRow"/> in its order; returns where they stop.
+    /// </summary>
+    private static int BackwardLanes<T>(in CellBackward step, int row, int unitStart)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, width = 3 * hidden;
+        if (!T.IsHardwareAccelerated || hidden - unitStart < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool zeroState = step.HPrevious.IsEmpty;
+        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
+        ref float saved = ref MemoryMarshal.GetReference(step.Saved.Slice(row * 4 * hidden, 4 * hidden));
+        ref float dh = ref MemoryMarshal.GetReference(step.GradH.Slice(row * hidden, hidden));
+        ref float dx = ref MemoryMarshal.GetReference(step.GradInputGates.Slice(row * width, width));
+        ref float dhg = ref MemoryMarshal.GetReference(step.GradHiddenGates.Slice(row * width, width));
+        ref float direct = ref MemoryMarshal.GetReference(step.GradHPreviousDirect.Slice(row * hidden, hidden));
+        ref float hPrevious = ref zeroState ? ref dh : ref MemoryMarshal.GetReference(step.HPrevious.Slice(row * step.HPreviousStride, hidden));
+        nuint j = (nuint)unitStart;
+        for (; (int)j <= hidden - T.Count; j += (nuint)T.Count)
+        {
+            T r = T.Load(ref saved, j), z = T.Load(ref saved, zGate + j), n = T.Load(ref saved, nGate + j), hn = T.Load(ref saved, hnSlot + j);
+            T hp = zeroState ? T.Zero : T.Load(ref hPrevious, j);
+            T g = T.Load(ref dh, j);
+            T gz = g * z;
+            gz.Store(ref direct, j);
+            T dan = (g - gz) * (T.One - (n * n));
+            T dar = dan * hn * (T.One - r) * r;
+            T daz = g * (hp - n) * (T.One - z) * z;
+            dar.Store(ref dx, j);
+            daz.Store(ref dx, zGate + j);
+            dan.Store(ref dx, nGate + j);
+            dar.Store(ref dhg, j);
+            daz.Store(ref dhg, zGate + j);
+            (dan * r).Store(ref dhg, nGate + j);
+        }
+
+        return (int)j;
+    }
+
+    /// <summary>The backward one element at a time: <see cref="Backward"/>'s oracle (its vector loops give the same bits) and tail.</summary>
+    internal static void BackwardScalar(in CellBackward step)
+    {
+        for (int row = 0; row < step.Batch; row++)
+        {
+            BackwardRow(step, row, 0);
+        }
+    }
+
+    /// <summary>Units <c>[unitStart, H)</c> of batch row <paramref name="row"/>.</summary>
+    private static void BackwardRow(in CellBackward step, int row, int unitStart)
+    {
+        int hidden = step.Hidden, width = 3 * hidden;
+        ReadOnlySpan<float> saved = step.Saved.Slice(row * 4 * hidden, 4 * hidden);
+        ReadOnlySpan<float> dh = step.GradH.Slice(row * hidden, hidden);
+        ReadOnlySpan<float> hPrevious = step.HPrevious.IsEmpty ? default : step.HPrevious.Slice(row * step.HPreviousStride, hidden);
+        Span<float> dx = step.GradInputGates.Slice(row * width, width);
+        Span<float> dhg = step.GradHiddenGates.Slice(row * width, width);
+        Span<float> direct = step.GradHPreviousDirect.Slice(row * hidden, hidden);
+        for (int j = unitStart; j < hidden; j++)
+        {
+            float r = saved[j], z = saved[hidden + j], n = saved[(2 * hidden) + j], hn = saved[(3 * hidden) + j];
+            float hp = hPrevious.IsEmpty ? 0f : hPrevious[j];
+            // Autograd's order of operations over ATen's forward: mul, sub, add, tanh and sigmoid backward
+            // (grad · (1 − y) · y and grad · (1 − y²)).
+            float g = dh[j];
+            float gz = g * z;
+            direct[j] = gz;
+            float dn = g - gz;
+            float dan = dn * (1f - (n * n));
+            float dar = dan * hn * (1f - r) * r;
+            float daz = g * (hp - n) * (1f - z) * z;
+            dx[j] = dar;
+            dx[hidden + j] = daz;
+            dx[(2 * hidden) + j] = dan;
+            dhg[j] = dar;
+            dhg[hidden + j] = daz;
+            dhg[(2 * hidden) + j] = dan * r;
         }
     }
 }

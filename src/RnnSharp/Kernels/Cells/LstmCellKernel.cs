@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace RnnSharp.Kernels;
 
@@ -38,12 +39,69 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
         }
         else
         {
-            ForwardVector(step, unitStart, unitEnd);
+            ForwardFused(step, unitStart, unitEnd);
         }
     }
 
-    /// <summary>The gate math on spans of units, with <see cref="TensorPrimitives"/> and <see cref="TanhKernel"/>.</summary>
-    private static void ForwardVector(in CellForward step, int unitStart, int unitEnd)
+    /// <summary>
+    /// The gate math in one pass over the units of each batch row, the four gates, <c>c_t</c> and <c>h_t</c> in
+    /// registers: the same operations in the same order as <see cref="ForwardSpans"/>, so the same bits (with
+    /// <see cref="SigmoidKernel.Lane"/> in the scalar tail). Writes the activated gates only when recording.
+    /// </summary>
+    internal static void ForwardFused(in CellForward step, int unitStart, int unitEnd)
+    {
+        for (int n = 0; n < step.Batch; n++)
+        {
+            int j = ForwardLanes<Lanes512>(step, n, unitStart, unitEnd);
+            j = ForwardLanes<Lanes256>(step, n, j, unitEnd);
+            ForwardRow(step, n, j, unitEnd, vectorExp: true);
+        }
+    }
+
+    /// <summary>Units from <paramref name="unitStart"/> of batch row <paramref name="n"/>, whole vectors of <typeparamref name="T"/>; returns where they stop.</summary>
+    private static int ForwardLanes<T>(in CellForward step, int n, int unitStart, int unitEnd)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, units = unitEnd - unitStart, width = 4 * hidden;
+        if (!T.IsHardwareAccelerated || units < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool keep = !step.Saved.IsEmpty;
+        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
+        Span<float> aRow = step.Gates.Slice((n * width) + unitStart, width - unitStart);
+        ref float a = ref MemoryMarshal.GetReference(aRow);
+        ref float kept = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((n * width) + unitStart, width - unitStart)) : ref a;
+        ref float cPrevious = ref MemoryMarshal.GetReference(step.CPrevious.Slice((n * hidden) + unitStart, units));
+        ref float c = ref MemoryMarshal.GetReference(step.C.Slice((n * hidden) + unitStart, units));
+        ref float h = ref MemoryMarshal.GetReference(step.H.Slice((n * step.HStride) + unitStart, units));
+        nuint j = 0;
+        for (; (int)j <= units - T.Count; j += (nuint)T.Count)
+        {
+            T i = T.Sigmoid(T.Load(ref a, j)), f = T.Sigmoid(T.Load(ref a, fGate + j));
+            T g = T.Tanh(T.Load(ref a, gGate + j)), o = T.Sigmoid(T.Load(ref a, oGate + j));
+            if (keep)
+            {
+                i.Store(ref kept, j);
+                f.Store(ref kept, fGate + j);
+                g.Store(ref kept, gGate + j);
+                o.Store(ref kept, oGate + j);
+            }
+
+            T cell = (f * T.Load(ref cPrevious, j)) + (i * g);
+            cell.Store(ref c, j);
+            (o * T.Tanh(cell)).Store(ref h, j);
+        }
+
+        return unitStart + (int)j;
+    }
+
+    /// <summary>
+    /// The gate math as separate <see cref="TensorPrimitives"/> passes over spans of units (the fused loop's oracle).
+    /// Bit for bit <see cref="ForwardFused"/> on spans of 4 units or more (see <see cref="SigmoidKernel"/>).
+    /// </summary>
+    internal static void ForwardSpans(in CellForward step, int unitStart, int unitEnd)
     {
         int hidden = step.Hidden, units = unitEnd - unitStart, width = 4 * hidden;
 
@@ -80,55 +138,121 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     /// </summary>
     private static void ForwardScalar(in CellForward step, int unitStart, int unitEnd)
     {
-        int hidden = step.Hidden, width = 4 * hidden;
         for (int n = 0; n < step.Batch; n++)
         {
-            Span<float> a = step.Gates.Slice(n * width, width);
-            Span<float> activated = step.Saved.IsEmpty ? a : step.Saved.Slice(n * width, width);
-            for (int j = unitStart; j < unitEnd; j++)
-            {
-                float i = Sigmoid(a[j]), f = Sigmoid(a[hidden + j]), g = TanhKernel.Reference(a[(2 * hidden) + j]), o = Sigmoid(a[(3 * hidden) + j]);
-                activated[j] = i;
-                activated[hidden + j] = f;
-                activated[(2 * hidden) + j] = g;
-                activated[(3 * hidden) + j] = o;
-                float c = (f * step.CPrevious[(n * hidden) + j]) + (i * g);
-                step.C[(n * hidden) + j] = c;
-                step.H[(n * step.HStride) + j] = o * TanhKernel.Reference(c);
-            }
+            ForwardRow(step, n, unitStart, unitEnd, vectorExp: false);
         }
     }
+
+    /// <summary>
+    /// Units <c>[unitStart, unitEnd)</c> of batch row <paramref name="n"/>, element by element, σ with
+    /// <see cref="SigmoidKernel.Lane"/> (<paramref name="vectorExp"/>: the vector loops' bits) or
+    /// <see cref="SigmoidKernel.Reference"/>.
+    /// </summary>
+    private static void ForwardRow(in CellForward step, int n, int unitStart, int unitEnd, bool vectorExp)
+    {
+        int hidden = step.Hidden, width = 4 * hidden;
+        Span<float> a = step.Gates.Slice(n * width, width);
+        Span<float> activated = step.Saved.IsEmpty ? a : step.Saved.Slice(n * width, width);
+        for (int j = unitStart; j < unitEnd; j++)
+        {
+            float i = Sigmoid(a[j], vectorExp), f = Sigmoid(a[hidden + j], vectorExp);
+            float g = TanhKernel.Reference(a[(2 * hidden) + j]), o = Sigmoid(a[(3 * hidden) + j], vectorExp);
+            activated[j] = i;
+            activated[hidden + j] = f;
+            activated[(2 * hidden) + j] = g;
+            activated[(3 * hidden) + j] = o;
+            float c = (f * step.CPrevious[(n * hidden) + j]) + (i * g);
+            step.C[(n * hidden) + j] = c;
+            step.H[(n * step.HStride) + j] = o * TanhKernel.Reference(c);
+        }
+    }
+
+    private static float Sigmoid(float x, bool vectorExp) => vectorExp ? SigmoidKernel.Lane(x) : SigmoidKernel.Reference(x);
 
     /// <inheritdoc/>
     public override void Backward(in CellBackward step)
     {
-        int hidden = step.Hidden, width = 4 * hidden;
         for (int n = 0; n < step.Batch; n++)
         {
-            ReadOnlySpan<float> gates = step.Saved.Slice(n * width, width);
-            ReadOnlySpan<float> dh = step.GradH.Slice(n * hidden, hidden);
-            Span<float> dc = step.GradC.Slice(n * hidden, hidden);
-            ReadOnlySpan<float> cPrevious = step.CPrevious.IsEmpty ? default : step.CPrevious.Slice(n * hidden, hidden);
-            ReadOnlySpan<float> cells = step.C.Slice(n * hidden, hidden);
-            Span<float> da = step.GradInputGates.Slice(n * width, width);
-            for (int j = 0; j < hidden; j++)
-            {
-                float i = gates[j], f = gates[hidden + j], g = gates[(2 * hidden) + j], o = gates[(3 * hidden) + j];
-                float cp = cPrevious.IsEmpty ? 0f : cPrevious[j];
-                float c = cells[j];
-                float tc = TanhKernel.Reference(c);
-                // Autograd's order of operations over ATen's forward: mul, add, tanh and sigmoid backward
-                // (grad · (1 − y) · y and grad · (1 − y²)).
-                float dct = (dh[j] * o * (1f - (tc * tc))) + dc[j];
-                da[j] = dct * g * (1f - i) * i;
-                da[hidden + j] = dct * cp * (1f - f) * f;
-                da[(2 * hidden) + j] = dct * i * (1f - (g * g));
-                da[(3 * hidden) + j] = dh[j] * tc * (1f - o) * o;
-                dc[j] = dct * f;
-            }
+            int j = BackwardLanes<Lanes512>(step, n, 0);
+            j = BackwardLanes<Lanes256>(step, n, j);
+            BackwardRow(step, n, j);
         }
     }
 
-    /// <summary>σ(x) = 1 / (1 + e^(−x)), the formula ATen and <see cref="TensorPrimitives.Sigmoid{T}(ReadOnlySpan{T}, Span{T})"/> use.</summary>
-    internal static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+    /// <summary>
+    /// Units from <paramref name="unitStart"/> of batch row <paramref name="n"/>, whole vectors of <typeparamref name="T"/>,
+    /// the operations of <see cref="BackwardRow"/> in its order; returns where they stop.
+    /// </summary>
+    private static int BackwardLanes<T>(in CellBackward step, int n, int unitStart)
+        where T : struct, IFloatLanes<T>
+    {
+        int hidden = step.Hidden, width = 4 * hidden;
+        if (!T.IsHardwareAccelerated || hidden - unitStart < T.Count)
+        {
+            return unitStart;
+        }
+
+        bool zeroCell = step.CPrevious.IsEmpty;
+        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
+        ref float gates = ref MemoryMarshal.GetReference(step.Saved.Slice(n * width, width));
+        ref float dh = ref MemoryMarshal.GetReference(step.GradH.Slice(n * hidden, hidden));
+        ref float dc = ref MemoryMarshal.GetReference(step.GradC.Slice(n * hidden, hidden));
+        ref float cPrevious = ref zeroCell ? ref dc : ref MemoryMarshal.GetReference(step.CPrevious.Slice(n * hidden, hidden));
+        ref float cells = ref MemoryMarshal.GetReference(step.C.Slice(n * hidden, hidden));
+        ref float da = ref MemoryMarshal.GetReference(step.GradInputGates.Slice(n * width, width));
+        nuint j = (nuint)unitStart;
+        for (; (int)j <= hidden - T.Count; j += (nuint)T.Count)
+        {
+            T i = T.Load(ref gates, j), f = T.Load(ref gates, fGate + j), g = T.Load(ref gates, gGate + j), o = T.Load(ref gates, oGate + j);
+            T cp = zeroCell ? T.Zero : T.Load(ref cPrevious, j);
+            T tc = T.Tanh(T.Load(ref cells, j));
+            T gradH = T.Load(ref dh, j);
+            T dct = (gradH * o * (T.One - (tc * tc))) + T.Load(ref dc, j);
+            (dct * g * (T.One - i) * i).Store(ref da, j);
+            (dct * cp * (T.One - f) * f).Store(ref da, fGate + j);
+            (dct * i * (T.One - (g * g))).Store(ref da, gGate + j);
+            (gradH * tc * (T.One - o) * o).Store(ref da, oGate + j);
+            (dct * f).Store(ref dc, j);
+        }
+
+        return (int)j;
+    }
+
+    /// <summary>The backward one element at a time: <see cref="Backward"/>'s oracle (its vector loops give the same bits) and tail.</summary>
+    internal static void BackwardScalar(in CellBackward step)
+    {
+        for (int n = 0; n < step.Batch; n++)
+        {
+            BackwardRow(step, n, 0);
+        }
+    }
+
+    /// <summary>Units <c>[unitStart, H)</c> of batch row <paramref name="n"/>.</summary>
+    private static void BackwardRow(in CellBackward step, int n, int unitStart)
+    {
+        int hidden = step.Hidden, width = 4 * hidden;
+        ReadOnlySpan<float> gates = step.Saved.Slice(n * width, width);
+        ReadOnlySpan<float> dh = step.GradH.Slice(n * hidden, hidden);
+        Span<float> dc = step.GradC.Slice(n * hidden, hidden);
+        ReadOnlySpan<float> cPrevious = step.CPrevious.IsEmpty ? default : step.CPrevious.Slice(n * hidden, hidden);
+        ReadOnlySpan<float> cells = step.C.Slice(n * hidden, hidden);
+        Span<float> da = step.GradInputGates.Slice(n * width, width);
+        for (int j = unitStart; j < hidden; j++)
+        {
+            float i = gates[j], f = gates[hidden + j], g = gates[(2 * hidden) + j], o = gates[(3 * hidden) + j];
+            float cp = cPrevious.IsEmpty ? 0f : cPrevious[j];
+            float c = cells[j];
+            float tc = TanhKernel.Reference(c);
+            // Autograd's order of operations over ATen's forward: mul, add, tanh and sigmoid backward
+            // (grad · (1 − y) · y and grad · (1 − y²)).
+            float dct = (dh[j] * o * (1f - (tc * tc))) + dc[j];
+            da[j] = dct * g * (1f - i) * i;
+            da[hidden + j] = dct * cp * (1f - f) * f;
+            da[(2 * hidden) + j] = dct * i * (1f - (g * g));
+            da[(3 * hidden) + j] = dh[j] * tc * (1f - o) * o;
+            dc[j] = dct * f;
+        }
+    }
 }
