@@ -169,13 +169,23 @@ internal static class PackedGemm
                     if (simd == SimdLevel.Vector512)
                     {
                         // Each element is the same FMA chain in either kernel: the row blocking never changes a result.
+                        // A short block (the last rows, or a variable-length step's few) takes the smallest kernel that
+                        // covers it: a row computed and discarded costs as much as a real one.
                         if (mr > BlockRows)
                         {
                             Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
                         }
-                        else
+                        else if (mr > 4)
                         {
                             Kernel512(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                        }
+                        else if (mr > 2)
+                        {
+                            Kernel512x4(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                        }
+                        else
+                        {
+                            Kernel512x2(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
                         }
                     }
                     else if (simd == SimdLevel.Vector256)
@@ -347,6 +357,105 @@ internal static class PackedGemm
         c41.StoreUnsafe(ref t, 144);
         c50.StoreUnsafe(ref t, 160);
         c51.StoreUnsafe(ref t, 176);
+        Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
+    }
+
+    private static void Kernel512x4(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile)
+    {
+        // Called for 3 or 4 rows; a missing 4th row reads row 0 again and its results are discarded.
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, lda);
+        ref float a2 = ref Unsafe.Add(ref a0, 2 * lda);
+        ref float a3 = ref Unsafe.Add(ref a0, block.Rows > 3 ? 3 * lda : 0);
+        ref float b = ref MemoryMarshal.GetReference(panel);
+
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (nuint kk = 0; kk < (nuint)k; kk++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, kk * PanelWidth);
+            Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (kk * PanelWidth) + 16);
+            Vector512<float> x = Vector512.Create(Unsafe.Add(ref a0, kk));
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref a1, kk));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(Unsafe.Add(ref a2, kk));
+            c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(Unsafe.Add(ref a3, kk));
+            c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+        }
+
+        if (block.Columns == PanelWidth)
+        {
+            var e = new Epilogue512(bias, addend, ldAddend, c, ldc, block);
+            e.Row(0, c00, c01);
+            e.Row(1, c10, c11);
+            e.Row(2, c20, c21);
+            if (block.Rows > 3)
+            {
+                e.Row(3, c30, c31);
+            }
+
+            return;
+        }
+
+        ref float t = ref MemoryMarshal.GetReference(tile);
+        c00.StoreUnsafe(ref t, 0);
+        c01.StoreUnsafe(ref t, 16);
+        c10.StoreUnsafe(ref t, 32);
+        c11.StoreUnsafe(ref t, 48);
+        c20.StoreUnsafe(ref t, 64);
+        c21.StoreUnsafe(ref t, 80);
+        c30.StoreUnsafe(ref t, 96);
+        c31.StoreUnsafe(ref t, 112);
+        Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
+    }
+
+    private static void Kernel512x2(
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile)
+    {
+        // Called for 1 or 2 rows; a missing 2nd row reads row 0 again and its results are discarded.
+        ref float a0 = ref MemoryMarshal.GetReference(a);
+        ref float a1 = ref Unsafe.Add(ref a0, block.Rows > 1 ? lda : 0);
+        ref float b = ref MemoryMarshal.GetReference(panel);
+
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        for (nuint kk = 0; kk < (nuint)k; kk++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b, kk * PanelWidth);
+            Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (kk * PanelWidth) + 16);
+            Vector512<float> x = Vector512.Create(Unsafe.Add(ref a0, kk));
+            c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(Unsafe.Add(ref a1, kk));
+            c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+        }
+
+        if (block.Columns == PanelWidth)
+        {
+            var e = new Epilogue512(bias, addend, ldAddend, c, ldc, block);
+            e.Row(0, c00, c01);
+            if (block.Rows > 1)
+            {
+                e.Row(1, c10, c11);
+            }
+
+            return;
+        }
+
+        ref float t = ref MemoryMarshal.GetReference(tile);
+        c00.StoreUnsafe(ref t, 0);
+        c01.StoreUnsafe(ref t, 16);
+        c10.StoreUnsafe(ref t, 32);
+        c11.StoreUnsafe(ref t, 48);
         Epilogue.FromTile(tile, block, bias, addend, ldAddend, c, ldc);
     }
 
