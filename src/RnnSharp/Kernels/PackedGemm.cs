@@ -121,6 +121,9 @@ internal static class PackedGemm
         }
     }
 
+    [ThreadStatic]
+    private static float[]? t_tile;
+
     /// <summary>
     /// For <c>i &lt; m</c> and the columns of panels <c>[panelStart, panelEnd)</c> (clipped to <c>n</c>):
     /// <c>c[i·ldc + j] = (Σ_kk a[i·lda + kk] · W[j, kk] + bias[j]) + addend[i·ldAddend + j]</c>.
@@ -152,7 +155,9 @@ internal static class PackedGemm
             return;
         }
 
-        Span<float> tile = stackalloc float[BlockRows512 * PanelWidth];
+        // The tile holds a partial block before its epilogue: a per-thread buffer, not a stackalloc, which .NET would
+        // zero (1 KB) on every call — a measurable share of a tiny layer's step.
+        Span<float> tile = t_tile ??= new float[BlockRows512 * PanelWidth];
         int rowStep = simd == SimdLevel.Vector512 ? BlockRows512 : BlockRows;
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
