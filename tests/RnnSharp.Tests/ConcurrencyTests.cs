@@ -124,6 +124,47 @@ public sealed class ConcurrencyTests
     }
 
     [Theory]
+    [InlineData("RNN", 40, 300, 1, 1)]  // steps split over threads by panels of hidden units
+    [InlineData("LSTM", 16, 256, 2, 2)] // two directions at once, one per thread; the reverse one gathers h0/c0 rows
+    [InlineData("GRU", 24, 200, 2, 2)]
+    public void ForwardBackward_PackedSequence_TwoThreadsVersusOne_GivesIdenticalBits(string kind, int batch, int hidden, int layers, int directions)
+    {
+        // Variable-length steps take helpers like dense ones: outputs, final states and every gradient keep their bits.
+        RnnBase module = kind switch
+        {
+            "LSTM" => new Lstm(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
+            "GRU" => new Gru(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
+            _ => new Rnn(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
+        };
+        long[] lengths = [.. Enumerable.Range(0, batch).Select(b => 1L + ((b * 7) % 12))]; // unsorted, 1..12
+        Tensor padded = Torch.Rand([12, batch, 48], new Generator(4));
+        Tensor[] Run()
+        {
+            module.ZeroGrad();
+            PackedSequence packed = RnnUtils.PackPaddedSequence(padded, lengths, enforceSorted: false);
+            Tensor data = packed.Data.Detach().RequiresGrad_();
+            var input = new PackedSequence(data, packed.BatchSizes, packed.SortedIndices, packed.UnsortedIndices);
+            (Tensor output, Tensor hN) = module switch
+            {
+                Lstm l => l.Forward(input) is var r ? (r.Output.Data, r.HN) : default,
+                Gru g => g.Forward(input) is var r ? (r.Output.Data, r.HN) : default,
+                _ => ((Rnn)module).Forward(input) is var r ? (r.Output.Data, r.HN) : default,
+            };
+            Torch.Autograd.Backward([output, hN], [Torch.Rand(output.Shape.ToArray(), new Generator(5)), Torch.Rand(hN.Shape.ToArray(), new Generator(6))]);
+            return [output, hN, data.Grad!, .. module.Parameters().Select(q => q.Grad!)];
+        }
+
+        Tensor[] single = WithThreads(1, Run);
+        Tensor[] multi = WithThreads(Environment.ProcessorCount, Run);
+
+        multi.Should().HaveSameCount(single);
+        for (int i = 0; i < single.Length; i++)
+        {
+            TensorAssert.BitEqual(multi[i], single[i], $"result {i}");
+        }
+    }
+
+    [Theory]
     [InlineData(64, 512, 1, 1)]
     [InlineData(33, 100, 2, 2)]
     [InlineData(20, 1000, 1, 1)]
