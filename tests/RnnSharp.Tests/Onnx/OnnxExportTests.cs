@@ -6,7 +6,8 @@ namespace RnnSharp.Tests.Onnx;
 /// <summary>
 /// Exports models with <see cref="RnnSharp.Onnx"/>, runs the files in ONNX Runtime 1.31 and compares its outputs with
 /// RnnSharp's forward. Tolerance: absolute 1e-5, the bound issue 11 sets — ORT's MLAS kernels sum and approximate
-/// tanh/sigmoid differently from RnnSharp's, so bits differ, by ~1e-7 on these sizes.
+/// tanh/sigmoid differently from RnnSharp's, so bits differ; measured over all 325 compared outputs here, the largest
+/// difference was 4.77e-7 (a one-off instrumented run of these tests, ORT 1.31.1 on x64).
 /// </summary>
 public sealed class OnnxExportTests
 {
