@@ -78,7 +78,7 @@ public partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(b);
         Tensor result = Binary(Scalar(a), b, new AddRowOp(-1f), nameof(b));
-        return MustRecord(b) ? result.SetGradFn(new RsubBackward(b)) : result;
+        return MustRecord(b) ? result.SetGradFn(new RsubBackward(b, a)) : result;
     }
 
     /// <summary>Negates every element. Equivalent to <c>-a</c> in PyTorch (<c>NegBackward0</c>).</summary>
@@ -186,7 +186,7 @@ public partial class Tensor
     public Tensor Add(float other)
     {
         Tensor result = Binary(this, Scalar(other), new AddRowOp(1f), nameof(other));
-        return MustRecord(this) ? result.SetGradFn(new AddBackward(this, null, 1f, negate: false)) : result;
+        return MustRecord(this) ? result.SetGradFn(new AddBackward(this, null, 1f, negate: false, other)) : result;
     }
 
     /// <summary>Returns <c>this - alpha·other</c>, broadcasting. Equivalent to <c>torch.sub(self, other, alpha=alpha)</c> (<c>SubBackward0</c>).</summary>
@@ -208,7 +208,7 @@ public partial class Tensor
     public Tensor Sub(float other)
     {
         Tensor result = Binary(this, Scalar(other), new AddRowOp(-1f), nameof(other));
-        return MustRecord(this) ? result.SetGradFn(new AddBackward(this, null, 1f, negate: true)) : result;
+        return MustRecord(this) ? result.SetGradFn(new AddBackward(this, null, 1f, negate: true, other)) : result;
     }
 
     /// <summary>Multiplies element-wise, broadcasting. Equivalent to <c>torch.mul(self, other)</c> (<c>MulBackward0</c>).</summary>

@@ -137,6 +137,7 @@ public partial class Tensor
         AutogradMeta meta = Meta;
         meta.GradFn = node;
         meta.OutputIndex = outputIndex;
+        OnnxTrace.Current?.RecordOutput(node, outputIndex, this);
         return this;
     }
 

@@ -35,7 +35,7 @@ public partial class Tensor
     /// <exception cref="InvalidOperationException">This is a leaf that requires grad, outside <see cref="Torch.NoGrad"/>.</exception>
     public Tensor Add_(float other)
     {
-        Node? node = MustRecord(this) ? new AddBackward(this, null, 1f, negate: false) : null;
+        Node? node = MustRecord(this) ? new AddBackward(this, null, 1f, negate: false, other) : null;
         return InPlace(Scalar(other), new AddRowOp(1f), node, nameof(other));
     }
 
@@ -59,7 +59,7 @@ public partial class Tensor
     /// <exception cref="InvalidOperationException">This is a leaf that requires grad, outside <see cref="Torch.NoGrad"/>.</exception>
     public Tensor Sub_(float other)
     {
-        Node? node = MustRecord(this) ? new AddBackward(this, null, 1f, negate: true) : null;
+        Node? node = MustRecord(this) ? new AddBackward(this, null, 1f, negate: true, other) : null;
         return InPlace(Scalar(other), new AddRowOp(-1f), node, nameof(other));
     }
 

@@ -132,11 +132,17 @@ public partial class Tensor
         int i = index < 0 ? index + size : index;
         if (d == 0)
         {
-            return Select(i);
+            return Select(index);
         }
 
         int[] shape = [.. _shape[..d], .. _shape[(d + 1)..]];
-        return GatherAlong(d, [i], shape, "SelectBackward0");
+        Tensor result = GatherAlong(d, [i], shape, "SelectBackward0");
+        if (index < 0 && result.GradFn is GatherBackward gather)
+        {
+            gather.FromEnd = true;
+        }
+
+        return result;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using RnnSharp.Autograd;
+
 namespace RnnSharp;
 
 /// <summary>
@@ -348,7 +350,13 @@ public partial class Tensor
 
         int[] shape = _shape[1..];
         int inner = size == 0 ? 0 : _numel / size;
-        return ViewOfSelf(_offset + (i * inner), shape, inner).WithSelectGrad(this, 0, i);
+        Tensor result = ViewOfSelf(_offset + (i * inner), shape, inner).WithSelectGrad(this, 0, i);
+        if (index < 0 && result.GradFn is SelectBackward select)
+        {
+            select.FromEnd = true;
+        }
+
+        return result;
     }
 
     /// <summary>Returns a copy with its own storage. Equivalent to <c>tensor.clone()</c>.</summary>

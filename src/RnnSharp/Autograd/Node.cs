@@ -43,6 +43,7 @@ public abstract class Node
         }
 
         _next = next;
+        OnnxTrace.Current?.RecordInputs(this, inputs);
     }
 
     /// <summary>

@@ -36,6 +36,18 @@ internal sealed class SelectBackward : Node
 
     public override string Name => "SelectBackward0";
 
+    /// <summary>The dimension selected along.</summary>
+    internal int Dim => _dim;
+
+    /// <summary>The selected position, in <c>[0, size)</c>.</summary>
+    internal int Index => _index;
+
+    /// <summary>The size of <see cref="Dim"/> in the input.</summary>
+    internal int InputSize => _inputShape[_dim];
+
+    /// <summary>Whether the caller counted the index from the end (<c>x[-1]</c>), which an export keeps for dynamic sizes.</summary>
+    internal bool FromEnd { get; set; }
+
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
         if (gradOutputs[0] is not { } g)

@@ -170,7 +170,7 @@ public sealed class Embedding : Module
         GatherKernel.Gather(Weight.AsReadOnlySpan(), 1, NumEmbeddings, EmbeddingDim, positions, output.AsSpan());
         if (Tensor.MustRecord(Weight))
         {
-            output.SetGradFn(new EmbeddingBackward(Weight, positions, PaddingIdx));
+            output.SetGradFn(new EmbeddingBackward(Weight, positions, PaddingIdx) { Indices = indices });
         }
 
         return output;

@@ -30,6 +30,9 @@ internal sealed class UnaryBackward : Node
         SetInputs(input);
     }
 
+    /// <summary>Which function.</summary>
+    internal UnaryKind Kind => _kind;
+
     public override string Name => _kind switch
     {
         UnaryKind.Tanh => "TanhBackward0",
@@ -97,6 +100,12 @@ internal sealed class SoftmaxBackward : Node
     }
 
     public override string Name => _log ? "LogSoftmaxBackward0" : "SoftmaxBackward0";
+
+    /// <summary>The (non-negative) dimension normalised over.</summary>
+    internal int Dim => _dim;
+
+    /// <summary>Whether this is log-softmax.</summary>
+    internal bool Log => _log;
 
     internal override bool HasSavedTensors => true;
 

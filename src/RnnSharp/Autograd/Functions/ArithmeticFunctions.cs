@@ -11,8 +11,9 @@ internal sealed class AddBackward : Node
     private readonly float _alpha;
     private readonly bool _negate;
 
-    public AddBackward(Tensor a, Tensor? b, float alpha, bool negate)
+    public AddBackward(Tensor a, Tensor? b, float alpha, bool negate, float scalar = 0f)
     {
+        Scalar = scalar;
         _aShape = a.Shape.ToArray();
         _bShape = b?.Shape.ToArray();
         _alpha = alpha;
@@ -21,6 +22,15 @@ internal sealed class AddBackward : Node
     }
 
     public override string Name => _negate ? "SubBackward0" : "AddBackward0";
+
+    /// <summary>The multiplier of <c>b</c>.</summary>
+    internal float Alpha => _alpha;
+
+    /// <summary>Whether the operation subtracts.</summary>
+    internal bool Negate => _negate;
+
+    /// <summary>The scalar added or subtracted when there is no <c>b</c>.</summary>
+    internal float Scalar { get; }
 
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
@@ -41,9 +51,16 @@ internal sealed class AddBackward : Node
 /// <summary><c>RsubBackward1</c> of <c>scalar - x</c>: the negated gradient.</summary>
 internal sealed class RsubBackward : Node
 {
-    public RsubBackward(Tensor input) => SetInputs(input);
+    public RsubBackward(Tensor input, float scalar)
+    {
+        Scalar = scalar;
+        SetInputs(input);
+    }
 
     public override string Name => "RsubBackward1";
+
+    /// <summary>The scalar the input is subtracted from.</summary>
+    internal float Scalar { get; }
 
     internal override Tensor?[] Backward(Tensor?[] gradOutputs) => [-gradOutputs[0]!];
 }
@@ -167,6 +184,12 @@ internal sealed class ScaleBackward : Node
 
     public override string Name => _name;
 
+    /// <summary>The scalar factor or divisor.</summary>
+    internal float Scalar => _scalar;
+
+    /// <summary>Whether the input is divided by <see cref="Scalar"/> (else multiplied).</summary>
+    internal bool Divide => _divide;
+
     internal override Tensor?[] Backward(Tensor?[] gradOutputs) =>
         [_divide ? gradOutputs[0]! / _scalar : gradOutputs[0]! * _scalar];
 }
@@ -188,6 +211,9 @@ internal sealed class ReciprocalMulBackward : Node
     }
 
     public override string Name => "MulBackward0";
+
+    /// <summary>The scalar divided by the input.</summary>
+    internal float Scalar => _scalar;
 
     internal override bool HasSavedTensors => true;
 

@@ -28,6 +28,9 @@ internal sealed class EmbeddingBackward : Node
 
     public override string Name => "EmbeddingBackward0";
 
+    /// <summary>The int64 index tensor the forward looked up (for an export; the node never reads it).</summary>
+    internal Tensor? Indices { get; init; }
+
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
         if (!NeedsInputGrad(0))

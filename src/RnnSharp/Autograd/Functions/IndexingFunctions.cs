@@ -25,6 +25,18 @@ internal sealed class GatherBackward : Node
 
     public override string Name => _name;
 
+    /// <summary>The dimension picked along.</summary>
+    internal int Dim => _dim;
+
+    /// <summary>The positions picked, in <c>[0, size)</c>.</summary>
+    internal ReadOnlySpan<int> Positions => _positions;
+
+    /// <summary>The size of <see cref="Dim"/> in the input.</summary>
+    internal int InputSize => _inputShape[_dim];
+
+    /// <summary>Whether the caller counted a selected index from the end (<c>x[:, -1]</c>), which an export keeps for dynamic sizes.</summary>
+    internal bool FromEnd { get; set; }
+
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
         Tensor result = Tensor.Zeros(_inputShape);

@@ -26,6 +26,9 @@ internal sealed class JoinBackward : Node
 
     public override string Name => _name;
 
+    /// <summary>The dimension joined along (new for a stack).</summary>
+    internal int Dim => _dim;
+
     internal override Tensor?[] Backward(Tensor?[] gradOutputs)
     {
         Tensor g = gradOutputs[0]!;

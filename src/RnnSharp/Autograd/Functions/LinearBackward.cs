@@ -43,6 +43,12 @@ internal sealed class LinearBackward : Node
 
     public override string Name => _name;
 
+    /// <summary>The number of dimensions of the input.</summary>
+    internal int InputRank => _inputShape.Length;
+
+    /// <summary>Whether the layer added a bias.</summary>
+    internal bool HasBias => _hasBias;
+
     internal override bool HasSavedTensors => true;
 
     /// <summary>

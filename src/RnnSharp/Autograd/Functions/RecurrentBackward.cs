@@ -126,6 +126,21 @@ internal sealed class RecurrentBackward : Node
 
     public override string Name => _name;
 
+    /// <summary>The layers that ran (their weights, sizes and cell).</summary>
+    internal RecurrentStack Stack => _stack;
+
+    /// <summary>Whether the caller's input and output were batch-first <c>(N, L, ·)</c>.</summary>
+    internal bool Transposed => _transposed;
+
+    /// <summary>The number of dimensions of the caller's input (2 when unbatched, or for a cell).</summary>
+    internal int InputRank => _inputShape.Length;
+
+    /// <summary>Whether the forward ran over a packed sequence's variable-length rows.</summary>
+    internal bool IsVariableLength => _layout.IsVariable;
+
+    /// <summary>Whether a cell (one step, input <c>(N, H_in)</c>) recorded the node rather than a sequence module.</summary>
+    internal bool IsCell { get; init; }
+
     /// <summary>Whether the forward applied dropout between layers (and kept the masks).</summary>
     public bool Dropout { get; }
 

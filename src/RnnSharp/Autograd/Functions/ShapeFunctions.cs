@@ -20,5 +20,20 @@ internal sealed class PermuteBackward : Node
 
     public override string Name => _name;
 
+    /// <summary>The permutation the forward applied: output dimension d is input dimension <c>Perm[d]</c>.</summary>
+    internal int[] Perm
+    {
+        get
+        {
+            int[] perm = new int[_inverse.Length];
+            for (int d = 0; d < perm.Length; d++)
+            {
+                perm[_inverse[d]] = d;
+            }
+
+            return perm;
+        }
+    }
+
     internal override Tensor?[] Backward(Tensor?[] gradOutputs) => [gradOutputs[0]!.PermuteRaw(_inverse)];
 }

@@ -106,7 +106,7 @@ public abstract class RnnCellBase : Module
         if (record)
         {
             (string hName, string cName) = batched ? GradFnNames : ("SqueezeBackward1", "SqueezeBackward1");
-            var node = new RecurrentBackward(hName, Stack, input, hx, cx, 1, batch, transposed: false, dropout: false);
+            var node = new RecurrentBackward(hName, Stack, input, hx, cx, 1, batch, transposed: false, dropout: false) { IsCell = true };
             try
             {
                 Run(node);
