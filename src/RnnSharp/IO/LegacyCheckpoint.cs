@@ -106,7 +106,11 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         object? protocol = RestrictedUnpickler.Load(PickleSplitter.Next(_stream, "the protocol version's pickle"), PlainData.Instance, "the protocol version's pickle");
         if (protocol is not ProtocolVersion)
         {
-            throw Invalid($"Invalid protocol version: {protocol switch { null => "None", string s => s, _ => Convert.ToString(protocol, CultureInfo.InvariantCulture) }} (1001 expected)");
+            throw Invalid(protocol switch
+            {
+                string text => $"Invalid protocol version: {text} (a string; the integer 1001 expected)",
+                _ => $"Invalid protocol version: {Convert.ToString(protocol, CultureInfo.InvariantCulture) ?? "None"} (1001 expected)",
+            });
         }
 
         // PyTorch reads the sys-info dict and ignores it (storages are little-endian whatever it says); so does RnnSharp.
@@ -216,7 +220,7 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         long left = _stream.Length - _stream.Position;
         if (bytes > left)
         {
-            throw Invalid($"storage '{storage.Key}': unexpected EOF, expected {bytes - left} more bytes. The file might be corrupted");
+            throw Invalid($"storage '{storage.Key}': unexpected EOF, expected {bytes - left} more bytes. The file might be corrupted.");
         }
 
         string what = $"storage '{storage.Key}' of {storage.Numel} {storage.Kind.Name} elements";
@@ -264,7 +268,7 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         int read = _stream.ReadAtLeast(destination, destination.Length, throwOnEndOfStream: false);
         if (read != destination.Length)
         {
-            throw Invalid($"storage '{key}': unexpected EOF, expected {destination.Length - read} more bytes. The file might be corrupted");
+            throw Invalid($"storage '{key}': unexpected EOF, expected {destination.Length - read} more bytes. The file might be corrupted.");
         }
     }
 
@@ -517,7 +521,8 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         return true;
     }
 
-    private static ModelFileException Invalid(string detail) => new($"Not a valid PyTorch checkpoint: {detail}.");
+    private static ModelFileException Invalid(string detail) =>
+        new($"Not a valid PyTorch checkpoint: {detail}{(detail.EndsWith('.') || detail.EndsWith('?') ? string.Empty : ".")}");
 
     /// <summary>A storage type the reader loads: float32 (and the float types converted to it) or int64 (<see cref="Type"/> null).</summary>
     private sealed record StorageKind(string Name, StorageType? Type, int ElementSize)

@@ -472,7 +472,7 @@ def record_refused(cases):
         "two different types or sizes", "one storage key with two storage types", torch_words=False))
     cases.append(_refused_case("huge_numel_in_pickle", hand_made(
         [("a", tensor_ref(F, "0", 2**40, 0, [4], [1]))], [("0", torch.float32, torch.ones(4))]),
-        "2**40 elements", "a storage of 2**40 elements in a file of a few hundred bytes (torch not run: it would "
+        f"{2**40} elements", "a storage of 2**40 elements in a file of a few hundred bytes (torch not run: it would "
         "first try to allocate 4 TiB)", torch_words=False, run_torch=False))
     cases.append(_refused_case("expand_stride0", legacy_bytes({"w": torch.full((1,), 0.75).expand(12000, 12000)}),
                                "default budget of", "one element expanded with stride 0 to [12000, 12000]: PyTorch "
