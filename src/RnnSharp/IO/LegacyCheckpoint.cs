@@ -116,7 +116,7 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         // PyTorch reads the sys-info dict and ignores it (storages are little-endian whatever it says); so does RnnSharp.
         RestrictedUnpickler.Load(PickleSplitter.Next(_stream, "the sys-info pickle"), PlainData.Instance, "the sys-info pickle");
         object? root = RestrictedUnpickler.Load(PickleSplitter.Next(_stream, StatePickle), this, StatePickle);
-        List<KeyValuePair<string, PendingTensor>> entries = StateDictEntries(root);
+        List<KeyValuePair<string, PendingTensor>> entries = StateDictGlobals.Entries<PendingTensor>(root);
         object? keys = RestrictedUnpickler.Load(PickleSplitter.Next(_stream, "the storage keys' pickle"), PlainData.Instance, "the storage keys' pickle");
         ReadStorages(keys);
 
@@ -144,27 +144,6 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         {
             throw Invalid("Invalid magic number; corrupt file?");
         }
-    }
-
-    private static List<KeyValuePair<string, PendingTensor>> StateDictEntries(object? root)
-    {
-        if (root is not PyDict dict)
-        {
-            throw Invalid("the pickle does not hold a state dict (a dict of names to tensors)");
-        }
-
-        var entries = new List<KeyValuePair<string, PendingTensor>>(dict.Count);
-        foreach (KeyValuePair<object?, object?> entry in dict.Entries)
-        {
-            if (entry.Key is not string name || entry.Value is not PendingTensor tensor)
-            {
-                throw Invalid($"the state dict maps {entry.Key ?? "None"} to something that is not a tensor");
-            }
-
-            entries.Add(new(name, tensor));
-        }
-
-        return entries;
     }
 
     /// <summary>Reads every storage the key list names, in its order: an 8-byte element count, then the elements.</summary>
@@ -273,47 +252,13 @@ internal sealed class LegacyCheckpoint : IPickleResolver
     }
 
     /// <inheritdoc/>
-    public object? Reduce(PyGlobal callable, object?[] args)
-    {
-        switch (callable.ToString())
-        {
-            case "collections.OrderedDict":
-                if (args.Length != 0)
-                {
-                    throw Invalid("collections.OrderedDict is called with arguments; a state dict builds it empty");
-                }
-
-                return new PyDict();
-            case "torch._utils._rebuild_tensor_v2":
-                if (args.Length is not (6 or 7))
-                {
-                    throw Invalid($"_rebuild_tensor_v2 takes 6 or 7 arguments, got {args.Length}");
-                }
-
-                return Rebuild(args[0], args[1], args[2], args[3]);
-            case "torch._utils._rebuild_parameter":
-                if (args.Length != 3 || args[0] is not PendingTensor data)
-                {
-                    throw Invalid("_rebuild_parameter takes a tensor, requires_grad and hooks");
-                }
-
-                return data;
-            default:
-                throw Invalid($"{callable} cannot be called");
-        }
-    }
+    public object? Reduce(PyGlobal callable, object?[] args) =>
+        StateDictGlobals.Reduce(callable, args, a => a[0] is StorageRef storage
+            ? new PendingTensor(storage, TensorGeometry.Parse(a[1], a[2], a[3], storage.Size))
+            : throw Invalid("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, ...)"));
 
     /// <inheritdoc/>
-    public void Build(object? target, object? state)
-    {
-        // OrderedDict carries its _metadata (PyTorch's per-module versions) as BUILD state; RnnSharp has no use for it.
-        if (target is PyDict && state is PyDict or null)
-        {
-            return;
-        }
-
-        throw Invalid("BUILD is only expected on the state dict itself");
-    }
+    public void Build(object? target, object? state) => StateDictGlobals.Build(target, state);
 
     /// <inheritdoc/>
     /// <remarks>Checks the storage's claims; its data is read after the state dict's pickle, in key-list order.</remarks>
@@ -378,59 +323,6 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         return view;
     }
 
-    /// <summary>Checks a tensor's geometry against its storage now; its data is read later.</summary>
-    private static PendingTensor Rebuild(object? storageArg, object? offsetArg, object? sizeArg, object? strideArg)
-    {
-        if (storageArg is not StorageRef storage || offsetArg is not long offset
-            || sizeArg is not object?[] sizes || strideArg is not object?[] strides || sizes.Length != strides.Length)
-        {
-            throw Invalid("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, ...)");
-        }
-
-        if (sizes.Length > 64)
-        {
-            throw Invalid($"a tensor has {sizes.Length} dimensions");
-        }
-
-        int[] shape = new int[sizes.Length];
-        long[] stride = new long[sizes.Length];
-        long numel = 1;
-        long lastIndex = offset;
-        for (int d = 0; d < shape.Length; d++)
-        {
-            if (sizes[d] is not long size || size < 0 || size > int.MaxValue || strides[d] is not long step || step < 0)
-            {
-                throw Invalid("a tensor's size and stride must be non-negative integers");
-            }
-
-            shape[d] = (int)size;
-            stride[d] = step;
-            numel = size == 0 || numel == 0 ? 0 : checked(numel * size);
-            if (numel > Array.MaxLength)
-            {
-                throw Invalid($"a tensor of shape {ShapeMath.Format(shape.AsSpan(0, d + 1))}... holds too many elements");
-            }
-
-            if (size > 0)
-            {
-                lastIndex = checked(lastIndex + ((size - 1) * step));
-            }
-        }
-
-        if (offset < 0)
-        {
-            throw Invalid($"a tensor has the negative storage offset {offset}");
-        }
-
-        // An empty tensor touches no element, so PyTorch accepts any offset for it; so does RnnSharp.
-        if (numel > 0 && lastIndex >= storage.Size)
-        {
-            throw Invalid($"a tensor of shape {ShapeMath.Format(shape)} at offset {offset} with strides [{string.Join(", ", stride)}] reaches past its storage of {storage.Size} elements");
-        }
-
-        return new PendingTensor(storage, offset, shape, stride, numel);
-    }
-
     /// <summary>
     /// The tensor over its storage, now read: a view sharing the storage's array when it is contiguous; otherwise a
     /// copy, charged to the budget first (and made once per distinct view of a storage).
@@ -443,30 +335,30 @@ internal sealed class LegacyCheckpoint : IPickleResolver
         }
 
         Storage storage = pending.Storage.Root;
+        TensorGeometry geometry = pending.Geometry;
+        long viewOffset = pending.Storage.Offset;
         bool isLong = storage.Kind.Type is null;
-        long start = pending.Storage.Offset + pending.Offset;
         Tensor result;
-        if (pending.Numel == 0)
+        if (geometry.Numel == 0)
         {
-            result = isLong ? Tensor.FromInt64([], pending.Shape) : new Tensor([], pending.Shape);
+            result = isLong ? Tensor.FromInt64([], geometry.Shape) : new Tensor([], geometry.Shape);
         }
-        else if (IsContiguous(pending.Shape, pending.Stride))
+        else if (geometry.IsContiguous)
         {
+            int start = (int)(viewOffset + geometry.Offset);
             result = isLong
-                ? Tensor.Int64ViewOf(storage.Longs!, (int)start, pending.Shape, storage.Version)
-                : Tensor.ViewOf(storage.Floats!, (int)start, pending.Shape, storage.Version);
+                ? Tensor.Int64ViewOf(storage.Longs!, start, geometry.Shape, storage.Version)
+                : Tensor.ViewOf(storage.Floats!, start, geometry.Shape, storage.Version);
         }
         else
         {
-            string view = string.Create(CultureInfo.InvariantCulture, $"{start}|{string.Join(",", pending.Shape)}|{string.Join(",", pending.Stride)}");
+            string view = string.Create(CultureInfo.InvariantCulture, $"{viewOffset}+{geometry.Key}");
             if (!storage.Copies.TryGetValue(view, out Tensor? copy))
             {
-                string what = string.Create(CultureInfo.InvariantCulture,
-                    $"a copy of the tensor of shape {ShapeMath.Format(pending.Shape)} (strides [{string.Join(", ", pending.Stride)}], offset {start}) viewing storage '{storage.Key}' of {storage.Numel} elements");
-                _budget.Charge(pending.Numel * (isLong ? sizeof(long) : sizeof(float)), what);
+                _budget.Charge(geometry.Numel * (isLong ? sizeof(long) : sizeof(float)), geometry.Describe(storage.Key, storage.Numel));
                 copy = isLong
-                    ? Tensor.FromInt64(Gather(storage.Longs!, start, pending.Shape, pending.Stride, pending.Numel), pending.Shape)
-                    : new Tensor(Gather(storage.Floats!, start, pending.Shape, pending.Stride, pending.Numel), pending.Shape);
+                    ? Tensor.FromInt64(geometry.Gather(storage.Longs!, viewOffset), geometry.Shape)
+                    : new Tensor(geometry.Gather(storage.Floats!, viewOffset), geometry.Shape);
                 storage.Copies.Add(view, copy);
             }
 
@@ -475,50 +367,6 @@ internal sealed class LegacyCheckpoint : IPickleResolver
 
         pending.Result = result;
         return result;
-    }
-
-    /// <summary>The strided view of <paramref name="source"/> as a dense array in row-major order.</summary>
-    private static T[] Gather<T>(T[] source, long offset, int[] shape, long[] stride, long numel)
-    {
-        var destination = new T[numel];
-        int[] index = new int[shape.Length];
-        for (int i = 0; i < destination.Length; i++)
-        {
-            long at = offset;
-            for (int d = 0; d < shape.Length; d++)
-            {
-                at += index[d] * stride[d];
-            }
-
-            destination[i] = source[at];
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                if (++index[d] < shape[d])
-                {
-                    break;
-                }
-
-                index[d] = 0;
-            }
-        }
-
-        return destination;
-    }
-
-    private static bool IsContiguous(int[] shape, long[] stride)
-    {
-        long expected = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            if (shape[d] != 1 && stride[d] != expected)
-            {
-                return false;
-            }
-
-            expected *= shape[d];
-        }
-
-        return true;
     }
 
     private static ModelFileException Invalid(string detail) =>
@@ -562,17 +410,11 @@ internal sealed class LegacyCheckpoint : IPickleResolver
     private sealed record StorageRef(Storage Root, long Offset, long Size);
 
     /// <summary>A tensor the state dict describes (<c>_rebuild_tensor_v2</c>), built once its storage is read.</summary>
-    private sealed class PendingTensor(StorageRef storage, long offset, int[] shape, long[] stride, long numel)
+    private sealed class PendingTensor(StorageRef storage, TensorGeometry geometry)
     {
         public StorageRef Storage { get; } = storage;
 
-        public long Offset { get; } = offset;
-
-        public int[] Shape { get; } = shape;
-
-        public long[] Stride { get; } = stride;
-
-        public long Numel { get; } = numel;
+        public TensorGeometry Geometry { get; } = geometry;
 
         public Tensor? Result { get; set; }
     }
