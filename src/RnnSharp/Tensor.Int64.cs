@@ -32,6 +32,16 @@ public partial class Tensor
         return new(_int64, _offset, _numel);
     }
 
+    /// <summary>
+    /// An int64 view of <paramref name="shape"/> over <paramref name="storage"/> from <paramref name="offset"/>, counting
+    /// its writes in <paramref name="version"/>; the shape array is owned by the view. The caller guarantees the range fits.
+    /// </summary>
+    internal static Tensor Int64ViewOf(long[] storage, int offset, int[] shape, StorageVersion version)
+    {
+        int numel = ShapeMath.CheckedNumel(shape, nameof(shape));
+        return new Tensor(storage, offset, shape, numel, version);
+    }
+
     /// <summary>The int64 elements as read-only memory over the storage (no copy), for work spread over threads.</summary>
     internal ReadOnlyMemory<long> AsReadOnlyInt64Memory()
     {

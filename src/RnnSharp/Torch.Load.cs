@@ -13,9 +13,16 @@ public static partial class Torch
     /// Reads the zip format <c>torch.save</c> writes since PyTorch 1.6. Float32 tensors load as they are; float64,
     /// float16 and bfloat16 are converted to float32; views (storage offsets, strides) are copied out, except that a
     /// view met twice (several names for one tensor) gives tensors sharing one array, as they share storage in
-    /// PyTorch. The legacy pre-1.6 format, TorchScript archives and integer tensors are refused, and so is every
-    /// archive PyTorch's own reader refuses (entries outside the record folder, encrypted entries, compression
-    /// methods other than stored and deflate, no <c>version</c> record).
+    /// PyTorch. TorchScript archives and integer tensors are refused, and so is every archive PyTorch's own reader
+    /// refuses (entries outside the record folder, encrypted entries, compression methods other than stored and
+    /// deflate, no <c>version</c> record).
+    /// </para>
+    /// <para>
+    /// Also reads the legacy format (PyTorch before 1.6, or <c>torch.save(sd, f, _use_new_zipfile_serialization=False)</c>)
+    /// through the same restricted reader: float32 and int64 tensors load as they are (float64, float16 and bfloat16 are
+    /// converted to float32), contiguous tensors as views sharing their storage, as in PyTorch. A legacy file whose key
+    /// list leaves out or repeats a storage is refused (PyTorch would load it with uninitialised or overwritten data),
+    /// and so is the tar layout of PyTorch before 0.4.
     /// </para>
     /// <para>
     /// Everything the load allocates — inflated entries, storages, copied-out views — is charged to a budget before
@@ -41,7 +48,7 @@ public static partial class Torch
         ArgumentNullException.ThrowIfNull(path);
         CheckMaxBytes(maxBytes);
         using FileStream stream = File.OpenRead(path);
-        return TorchCheckpoint.Load(stream, maxBytes);
+        return LoadCheckpoint(stream, maxBytes);
     }
 
     /// <summary>Reads a state dict saved by <c>torch.save</c> from a stream. See <see cref="Load(string, long?)"/>.</summary>
@@ -60,7 +67,14 @@ public static partial class Torch
     {
         ArgumentNullException.ThrowIfNull(stream);
         CheckMaxBytes(maxBytes);
-        return TorchCheckpoint.Load(stream, maxBytes);
+        return LoadCheckpoint(stream, maxBytes);
+    }
+
+    /// <summary>Reads a zip checkpoint, or a legacy one (which starts with a pickle, not with a zip header).</summary>
+    private static TensorDictionary LoadCheckpoint(Stream stream, long? maxBytes)
+    {
+        Stream seekable = Seekable.From(stream);
+        return LegacyCheckpoint.Recognizes(seekable) ? LegacyCheckpoint.Load(seekable, maxBytes) : TorchCheckpoint.Load(seekable, maxBytes);
     }
 
     internal static void CheckMaxBytes(long? maxBytes)

@@ -73,7 +73,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
                 ZipArchiveEntry pickleEntry = zip.GetEntry(prefix + "data.pkl")!;
                 byte[] pickle = checkpoint.ReadEntry(pickleEntry, pickleEntry.Length, "data.pkl");
                 object? root = RestrictedUnpickler.Load(pickle, checkpoint);
-                return ToTensorDictionary(root);
+                return new TensorDictionary(StateDictGlobals.Entries<Tensor>(root));
             }
             catch (InvalidDataException e)
             {
@@ -154,47 +154,11 @@ internal sealed class TorchCheckpoint : IPickleResolver
     }
 
     /// <inheritdoc/>
-    public object? Reduce(PyGlobal callable, object?[] args)
-    {
-        switch (callable.ToString())
-        {
-            case "collections.OrderedDict":
-                if (args.Length != 0)
-                {
-                    throw Invalid("collections.OrderedDict is called with arguments; a state dict builds it empty");
-                }
-
-                return new PyDict();
-            case "torch._utils._rebuild_tensor_v2":
-                if (args.Length is not (6 or 7))
-                {
-                    throw Invalid($"_rebuild_tensor_v2 takes 6 or 7 arguments, got {args.Length}");
-                }
-
-                return RebuildTensor(args[0], args[1], args[2], args[3]);
-            case "torch._utils._rebuild_parameter":
-                if (args.Length != 3 || args[0] is not Tensor data)
-                {
-                    throw Invalid("_rebuild_parameter takes a tensor, requires_grad and hooks");
-                }
-
-                return data;
-            default:
-                throw Invalid($"{callable} cannot be called");
-        }
-    }
+    public object? Reduce(PyGlobal callable, object?[] args) =>
+        StateDictGlobals.Reduce(callable, args, a => RebuildTensor(a[0], a[1], a[2], a[3]));
 
     /// <inheritdoc/>
-    public void Build(object? target, object? state)
-    {
-        // OrderedDict carries its _metadata (PyTorch's per-module versions) as BUILD state; RnnSharp has no use for it.
-        if (target is PyDict && state is PyDict or null)
-        {
-            return;
-        }
-
-        throw Invalid("BUILD is only expected on the state dict itself");
-    }
+    public void Build(object? target, object? state) => StateDictGlobals.Build(target, state);
 
     /// <inheritdoc/>
     /// <remarks>Checks the storage's entry but reads nothing: data is read when a tensor first needs it.</remarks>
@@ -235,27 +199,6 @@ internal sealed class TorchCheckpoint : IPickleResolver
         return storage;
     }
 
-    private static TensorDictionary ToTensorDictionary(object? root)
-    {
-        if (root is not PyDict dict)
-        {
-            throw Invalid("the pickle does not hold a state dict (a dict of names to tensors)");
-        }
-
-        var entries = new List<KeyValuePair<string, Tensor>>(dict.Count);
-        foreach (KeyValuePair<object?, object?> entry in dict.Entries)
-        {
-            if (entry.Key is not string name || entry.Value is not Tensor tensor)
-            {
-                throw Invalid($"the state dict maps {entry.Key ?? "None"} to something that is not a tensor");
-            }
-
-            entries.Add(new(name, tensor));
-        }
-
-        return new TensorDictionary(entries);
-    }
-
     /// <summary>
     /// Materialises a tensor view (offset and strides into a storage) as a dense float32 tensor. A float32 view that
     /// is its whole storage uses the storage's array itself, read straight from the archive; the same view met
@@ -264,88 +207,45 @@ internal sealed class TorchCheckpoint : IPickleResolver
     /// </summary>
     private Tensor RebuildTensor(object? storageArg, object? offsetArg, object? sizeArg, object? strideArg)
     {
-        if (storageArg is not Storage storage || offsetArg is not long offset
-            || sizeArg is not object?[] sizes || strideArg is not object?[] strides || sizes.Length != strides.Length)
+        if (storageArg is not Storage storage)
         {
             throw Invalid("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, ...)");
         }
 
-        if (sizes.Length > 64)
-        {
-            throw Invalid($"a tensor has {sizes.Length} dimensions");
-        }
-
-        int[] shape = new int[sizes.Length];
-        long[] stride = new long[sizes.Length];
-        long numel = 1;
-        long lastIndex = offset;
-        for (int d = 0; d < shape.Length; d++)
-        {
-            if (sizes[d] is not long size || size < 0 || size > int.MaxValue || strides[d] is not long step || step < 0)
-            {
-                throw Invalid("a tensor's size and stride must be non-negative integers");
-            }
-
-            shape[d] = (int)size;
-            stride[d] = step;
-            numel = size == 0 || numel == 0 ? 0 : checked(numel * size);
-            if (numel > Array.MaxLength)
-            {
-                throw Invalid($"a tensor of shape {ShapeMath.Format(shape.AsSpan(0, d + 1))}... holds too many elements");
-            }
-
-            if (size > 0)
-            {
-                lastIndex = checked(lastIndex + ((size - 1) * step));
-            }
-        }
-
-        if (offset < 0)
-        {
-            throw Invalid($"a tensor has the negative storage offset {offset}");
-        }
-
-        // An empty tensor touches no element, so PyTorch accepts any offset for it; so does RnnSharp.
-        if (numel == 0)
+        TensorGeometry geometry = TensorGeometry.Parse(offsetArg, sizeArg, strideArg, storage.Numel);
+        int[] shape = geometry.Shape;
+        if (geometry.Numel == 0)
         {
             return new Tensor([], shape);
         }
 
-        if (lastIndex >= storage.Numel)
-        {
-            throw Invalid($"a tensor of shape {ShapeMath.Format(shape)} at offset {offset} with strides [{string.Join(", ", stride)}] reaches past its storage of {storage.Numel} elements");
-        }
-
-        string view = string.Create(CultureInfo.InvariantCulture, $"{offset}|{string.Join(",", shape)}|{string.Join(",", stride)}");
+        string view = geometry.Key;
         if (storage.Views.TryGetValue(view, out float[]? shared))
         {
             return new Tensor(shared, shape);
         }
 
-        bool contiguous = IsContiguous(shape, stride);
         float[] values;
-        if (storage.Type == StorageType.Float32 && contiguous && offset == 0 && numel == storage.Numel)
+        if (storage.Type == StorageType.Float32 && geometry.IsContiguous && geometry.Offset == 0 && geometry.Numel == storage.Numel)
         {
             values = Float32Data(storage);
         }
         else
         {
-            string what = string.Create(CultureInfo.InvariantCulture,
-                $"a copy of the tensor of shape {ShapeMath.Format(shape)} (strides [{string.Join(", ", stride)}], offset {offset}) viewing storage '{storage.Key}' of {storage.Numel} elements");
+            string what = geometry.Describe(storage.Key, storage.Numel);
             if (storage.Type == StorageType.Float32)
             {
                 float[] source = Float32Data(storage);
-                _budget.Charge(numel * sizeof(float), what);
-                values = new float[numel];
-                Gather(source, offset, shape, stride, values);
+                _budget.Charge(geometry.Numel * sizeof(float), what);
+                values = geometry.Gather(source);
             }
             else
             {
                 byte[] source = RawData(storage);
-                _budget.Charge(numel * sizeof(float), what);
-                values = new float[numel];
+                _budget.Charge(geometry.Numel * sizeof(float), what);
+                values = new float[geometry.Numel];
                 int elementSize = StorageTypes.ElementSize(storage.Type);
-                Gather(source, offset * elementSize, shape, stride, elementSize, values, storage.Type);
+                Gather(source, geometry.Offset * elementSize, shape, geometry.Stride, elementSize, values, storage.Type);
             }
         }
 
@@ -391,23 +291,6 @@ internal sealed class TorchCheckpoint : IPickleResolver
         return storage.Bytes;
     }
 
-    /// <summary>Copies the strided view of float32 <paramref name="source"/> into dense <paramref name="destination"/>.</summary>
-    private static void Gather(float[] source, long offset, int[] shape, long[] stride, float[] destination)
-    {
-        int[] index = new int[shape.Length];
-        for (int i = 0; i < destination.Length; i++)
-        {
-            long at = offset;
-            for (int d = 0; d < shape.Length; d++)
-            {
-                at += index[d] * stride[d];
-            }
-
-            destination[i] = source[at];
-            Advance(index, shape);
-        }
-    }
-
     /// <summary>Converts the strided view of raw <paramref name="type"/> elements into dense float32.</summary>
     private static void Gather(byte[] source, long byteOffset, int[] shape, long[] stride, int elementSize, float[] destination, StorageType type)
     {
@@ -421,37 +304,8 @@ internal sealed class TorchCheckpoint : IPickleResolver
             }
 
             StorageTypes.ToFloat32(source.AsSpan((int)at, elementSize), type, destination.AsSpan(i, 1));
-            Advance(index, shape);
+            TensorGeometry.Advance(index, shape);
         }
-    }
-
-    private static void Advance(int[] index, int[] shape)
-    {
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            if (++index[d] < shape[d])
-            {
-                return;
-            }
-
-            index[d] = 0;
-        }
-    }
-
-    private static bool IsContiguous(int[] shape, long[] stride)
-    {
-        long expected = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            if (shape[d] != 1 && stride[d] != expected)
-            {
-                return false;
-            }
-
-            expected *= shape[d];
-        }
-
-        return true;
     }
 
     private static void RejectLegacyFormats(Stream stream, long length)

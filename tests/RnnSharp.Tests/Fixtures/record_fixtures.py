@@ -921,6 +921,7 @@ def main():
     from record_py_fixed import record_py_fixed; record_py_fixed()  # py_fixed.json: Python's "{:.Nf}" (seq2seq's losses)
     from record_packed_rnn import record_packed_rnn; record_packed_rnn()  # packed_rnn.json: RNN/LSTM/GRU on a PackedSequence
     from record_packed_utils import record_packed_utils; record_packed_utils()  # packed_utils.json: torch.nn.utils.rnn, sort, one_hot
+    from record_legacy import record_legacy; record_legacy()  # legacy.json, legacy/*.pt: the pre-1.6 format and hostile variants
 
 
 if __name__ == "__main__":

@@ -66,24 +66,7 @@ public sealed class FuzzTests
         int refused = 0;
         for (int i = 0; i < Iterations; i++)
         {
-            byte[] mutated = (byte[])pickle.Clone();
-            switch (rng.Next(4))
-            {
-                case 0:
-                    FlipBits(mutated, rng, rng.Next(1, 3));
-                    break;
-                case 1:
-                    mutated = mutated[..rng.Next(mutated.Length)];
-                    break;
-                case 2:
-                    mutated[rng.Next(mutated.Length)] = (byte)rng.Next(256);
-                    break;
-                default:
-                    int at = rng.Next(mutated.Length);
-                    mutated = [.. mutated[..at], .. mutated[Math.Min(mutated.Length, at + rng.Next(1, 8))..]];
-                    break;
-            }
-
+            byte[] mutated = Mutate(pickle, rng);
             var variant = entries.ToList();
             variant[pickleIndex] = (variant[pickleIndex].Name, mutated);
             byte[] archive = TorchLoadTests.Zip([.. variant]);
@@ -114,6 +97,26 @@ public sealed class FuzzTests
             throw new Xunit.Sdk.XunitException(
                 $"{file}, iteration {iteration}: {e.GetType().Name} escaped instead of a specific ModelFileException: {e.Message}\n" +
                 $"input ({input.Length} bytes): {Convert.ToHexString(input.AsSpan(0, Math.Min(input.Length, 256)))}\n{e}");
+        }
+    }
+
+    /// <summary>A copy of <paramref name="original"/> with a few bits flipped, a byte replaced, a few bytes deleted, or its end cut off.</summary>
+    internal static byte[] Mutate(byte[] original, Random rng)
+    {
+        byte[] mutated = (byte[])original.Clone();
+        switch (rng.Next(4))
+        {
+            case 0:
+                FlipBits(mutated, rng, rng.Next(1, 3));
+                return mutated;
+            case 1:
+                return mutated[..rng.Next(mutated.Length)];
+            case 2:
+                mutated[rng.Next(mutated.Length)] = (byte)rng.Next(256);
+                return mutated;
+            default:
+                int at = rng.Next(mutated.Length);
+                return [.. mutated[..at], .. mutated[Math.Min(mutated.Length, at + rng.Next(1, 8))..]];
         }
     }
 

@@ -188,7 +188,8 @@ public sealed class SafeTensorsTests
         return file;
     }
 
-    private sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+    /// <summary>A stream that cannot seek nor tell its length, like a network stream or a pipe.</summary>
+    internal sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
     {
         public override bool CanSeek => false;
 

@@ -86,19 +86,22 @@ internal sealed class RestrictedUnpickler
 
     private readonly byte[] _data;
     private readonly IPickleResolver _resolver;
+    private readonly string _name;
     private readonly List<object?> _stack = [];
     private readonly Dictionary<long, object?> _memo = [];
     private int _position;
 
-    private RestrictedUnpickler(byte[] data, IPickleResolver resolver)
+    private RestrictedUnpickler(byte[] data, IPickleResolver resolver, string name)
     {
         _data = data;
         _resolver = resolver;
+        _name = name;
     }
 
-    /// <summary>Reads one pickled object from <paramref name="data"/>.</summary>
+    /// <summary>Reads one pickled object from <paramref name="data"/>; errors name the pickle as <paramref name="name"/>.</summary>
     /// <exception cref="ModelFileException">The pickle is malformed or uses anything outside the allowed set.</exception>
-    public static object? Load(byte[] data, IPickleResolver resolver) => new RestrictedUnpickler(data, resolver).Run();
+    public static object? Load(byte[] data, IPickleResolver resolver, string name = "data.pkl") =>
+        new RestrictedUnpickler(data, resolver, name).Run();
 
     private object? Run()
     {
@@ -316,7 +319,7 @@ internal sealed class RestrictedUnpickler
         }
     }
 
-    private static PyGlobal Global(string module, string name, int at)
+    private PyGlobal Global(string module, string name, int at)
     {
         string full = module + "." + name;
         if (!AllowedGlobals.Contains(full))
@@ -328,7 +331,7 @@ internal sealed class RestrictedUnpickler
         return new PyGlobal(module, name);
     }
 
-    private static void AddPairs(PyDict dict, List<object?> items, int at)
+    private void AddPairs(PyDict dict, List<object?> items, int at)
     {
         if (items.Count % 2 != 0)
         {
@@ -341,7 +344,7 @@ internal sealed class RestrictedUnpickler
         }
     }
 
-    private static object? Wrap(int at, Func<object?> action)
+    private object? Wrap(int at, Func<object?> action)
     {
         try
         {
@@ -351,7 +354,7 @@ internal sealed class RestrictedUnpickler
         {
             const string Prefix = "Not a valid PyTorch checkpoint: ";
             string detail = e.Message.StartsWith(Prefix, StringComparison.Ordinal) ? e.Message[Prefix.Length..] : e.Message;
-            throw new ModelFileException($"{Prefix}at byte {at} of data.pkl: {detail}", e);
+            throw new ModelFileException($"{Prefix}at byte {at} of {_name}: {detail}", e);
         }
     }
 
@@ -417,7 +420,7 @@ internal sealed class RestrictedUnpickler
         return line;
     }
 
-    private static string Utf8(ReadOnlySpan<byte> bytes, int at)
+    private string Utf8(ReadOnlySpan<byte> bytes, int at)
     {
         try
         {
@@ -425,7 +428,7 @@ internal sealed class RestrictedUnpickler
         }
         catch (DecoderFallbackException e)
         {
-            throw new ModelFileException($"Not a valid PyTorch checkpoint: at byte {at} of data.pkl: a string is not valid UTF-8.", e);
+            throw new ModelFileException($"Not a valid PyTorch checkpoint: at byte {at} of {_name}: a string is not valid UTF-8.", e);
         }
     }
 
@@ -454,8 +457,8 @@ internal sealed class RestrictedUnpickler
         _ => op is >= 0x20 and < 0x7f ? string.Create(CultureInfo.InvariantCulture, $" ('{(char)op}')") : string.Empty,
     };
 
-    private static ModelFileException Error(int at, string detail) =>
-        new($"Not a valid PyTorch checkpoint: at byte {at} of data.pkl: {detail}.");
+    private ModelFileException Error(int at, string detail) =>
+        new($"Not a valid PyTorch checkpoint: at byte {at} of {_name}: {detail}.");
 }
 
 /// <summary>Turns the few allowed globals and persistent ids into data.</summary>
