@@ -3,11 +3,12 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using RnnSharp.IO.Pickle;
+using RnnSharp.Optim;
 
 namespace RnnSharp;
 
 /// <summary>
-/// Reads the zip archive that <c>torch.save</c> writes (the default since PyTorch 1.6): <c>&lt;name&gt;/data.pkl</c>,
+/// Reads the zip archive that <c>torch.save</c> (and <see cref="TorchCheckpointWriter"/>) writes (the default since PyTorch 1.6): <c>&lt;name&gt;/data.pkl</c>,
 /// a pickle of the state dict whose tensors point through persistent ids at raw little-endian storages
 /// <c>&lt;name&gt;/data/&lt;key&gt;</c>. The pickle goes through <see cref="RestrictedUnpickler"/>, so nothing in the
 /// file is ever executed; every allocation is charged to an <see cref="AllocationBudget"/> before it is made.
@@ -33,11 +34,16 @@ internal sealed class TorchCheckpoint : IPickleResolver
         _budget = budget;
     }
 
-    public static TensorDictionary Load(Stream stream, long? maxBytes)
+    public static TensorDictionary Load(Stream stream, long? maxBytes) => Load(stream, maxBytes, ToTensorDictionary);
+
+    /// <summary>Reads an optimizer's state dict (<c>{'state': ..., 'param_groups': ...}</c>).</summary>
+    public static OptimizerStateDict LoadOptimizer(Stream stream, long? maxBytes) => Load(stream, maxBytes, OptimizerCheckpoint.FromPickle);
+
+    private static T Load<T>(Stream stream, long? maxBytes, Func<object?, T> convert)
     {
         try
         {
-            return LoadCore(Seekable.From(stream), maxBytes);
+            return LoadCore(Seekable.From(stream), maxBytes, convert);
         }
         catch (Exception e) when (e is not ModelFileException)
         {
@@ -47,7 +53,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
         }
     }
 
-    private static TensorDictionary LoadCore(Stream stream, long? maxBytes)
+    private static T LoadCore<T>(Stream stream, long? maxBytes, Func<object?, T> convert)
     {
         long length = stream.Length - stream.Position;
         RejectLegacyFormats(stream, length);
@@ -73,7 +79,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
                 ZipArchiveEntry pickleEntry = zip.GetEntry(prefix + "data.pkl")!;
                 byte[] pickle = checkpoint.ReadEntry(pickleEntry, pickleEntry.Length, "data.pkl");
                 object? root = RestrictedUnpickler.Load(pickle, checkpoint);
-                return ToTensorDictionary(root);
+                return convert(root);
             }
             catch (InvalidDataException e)
             {
@@ -212,7 +218,8 @@ internal sealed class TorchCheckpoint : IPickleResolver
             "DoubleStorage" => StorageType.Float64,
             "HalfStorage" => StorageType.Float16,
             "BFloat16Storage" => StorageType.BFloat16,
-            _ => throw Invalid($"storage type {type} is not supported: RnnSharp loads float32, float64, float16 and bfloat16 tensors"),
+            "LongStorage" => StorageType.Int64,
+            _ => throw Invalid($"storage type {type} is not supported: RnnSharp loads float32, float64, float16, bfloat16 and int64 tensors"),
         };
 
         if (_storages.TryGetValue(key, out Storage? known))
@@ -317,12 +324,19 @@ internal sealed class TorchCheckpoint : IPickleResolver
         }
 
         string view = string.Create(CultureInfo.InvariantCulture, $"{offset}|{string.Join(",", shape)}|{string.Join(",", stride)}");
-        if (storage.Views.TryGetValue(view, out float[]? shared))
+        if (storage.Views.TryGetValue(view, out Array? shared))
         {
-            return new Tensor(shared, shape);
+            return shared is long[] sharedLongs ? Tensor.FromInt64(sharedLongs, shape) : new Tensor((float[])shared, shape);
         }
 
         bool contiguous = IsContiguous(shape, stride);
+        if (storage.Type == StorageType.Int64)
+        {
+            long[] longs = Int64View(storage, offset, shape, stride, numel, contiguous);
+            storage.Views.Add(view, longs);
+            return Tensor.FromInt64(longs, shape);
+        }
+
         float[] values;
         if (storage.Type == StorageType.Float32 && contiguous && offset == 0 && numel == storage.Numel)
         {
@@ -374,6 +388,39 @@ internal sealed class TorchCheckpoint : IPickleResolver
         var values = new float[storage.Numel];
         ReadEntryInto(storage.Entry, MemoryMarshal.AsBytes(values.AsSpan()), "data/" + storage.Key);
         storage.Floats = values;
+        return values;
+    }
+
+    /// <summary>
+    /// An int64 view: the storage's own array when the view is all of it, read straight from the entry; otherwise a copy.
+    /// </summary>
+    private long[] Int64View(Storage storage, long offset, int[] shape, long[] stride, long numel, bool contiguous)
+    {
+        if (contiguous && offset == 0 && numel == storage.Numel && BitConverter.IsLittleEndian)
+        {
+            _budget.Charge(numel * sizeof(long), $"storage '{storage.Key}' of {storage.Numel} int64 elements");
+            var whole = new long[numel];
+            ReadEntryInto(storage.Entry, MemoryMarshal.AsBytes(whole.AsSpan()), "data/" + storage.Key);
+            return whole;
+        }
+
+        byte[] source = RawData(storage);
+        _budget.Charge(numel * sizeof(long), string.Create(CultureInfo.InvariantCulture,
+            $"a copy of the int64 tensor of shape {ShapeMath.Format(shape)} (strides [{string.Join(", ", stride)}], offset {offset}) viewing storage '{storage.Key}'"));
+        var values = new long[numel];
+        int[] index = new int[shape.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            long at = offset;
+            for (int d = 0; d < shape.Length; d++)
+            {
+                at += index[d] * stride[d];
+            }
+
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(source.AsSpan((int)(at * sizeof(long)), sizeof(long)));
+            Advance(index, shape);
+        }
+
         return values;
     }
 
@@ -550,6 +597,6 @@ internal sealed class TorchCheckpoint : IPickleResolver
         public float[]? Floats { get; set; }
 
         /// <summary>The arrays already made for views of this storage, by offset, shape and strides.</summary>
-        public Dictionary<string, float[]> Views { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Array> Views { get; } = new(StringComparer.Ordinal);
     }
 }
