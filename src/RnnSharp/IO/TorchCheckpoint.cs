@@ -315,7 +315,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
         // An empty tensor touches no element, so PyTorch accepts any offset for it; so does RnnSharp.
         if (numel == 0)
         {
-            return new Tensor([], shape);
+            return storage.Type == StorageType.Int64 ? Tensor.FromInt64([], shape) : new Tensor([], shape);
         }
 
         if (lastIndex >= storage.Numel)

@@ -59,7 +59,7 @@ internal static class SavedCases
     {
         var dict = new OrderedDictionary<string, Tensor>
         {
-            ["floats"] = new Tensor([0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, float.MaxValue, float.MinValue, 1e-40f]),
+            ["floats"] = new Tensor([0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, float.MaxValue, float.MinValue, 1e-40f], 9),
             ["longs"] = Torch.Tensor(new long[] { long.MinValue, long.MaxValue, 0, -1 }),
         };
         for (int i = 0; i < 10; i++)
