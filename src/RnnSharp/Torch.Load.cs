@@ -13,7 +13,7 @@ public static partial class Torch
     /// Reads the zip format <c>torch.save</c> writes since PyTorch 1.6. Float32 tensors load as they are; float64,
     /// float16 and bfloat16 are converted to float32; views (storage offsets, strides) are copied out, except that a
     /// view met twice (several names for one tensor) gives tensors sharing one array, as they share storage in
-    /// PyTorch. TorchScript archives and integer tensors are refused, and so is every archive PyTorch's own reader
+    /// PyTorch. Int64 tensors load as int64 (<see cref="DType.Int64"/>). TorchScript archives and other integer tensors are refused, and so is every archive PyTorch's own reader
     /// refuses (entries outside the record folder, encrypted entries, compression methods other than stored and
     /// deflate, no <c>version</c> record).
     /// </para>

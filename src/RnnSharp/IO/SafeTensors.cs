@@ -142,20 +142,7 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentNullException.ThrowIfNull(path);
-        string temporary = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            using (FileStream stream = File.Create(temporary))
-            {
-                Save(tensors, stream, metadata);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        AtomicFile.Write(path, stream => Save(tensors, stream, metadata));
     }
 
     /// <summary>Writes tensors in the safetensors format (F32, in the dictionary's order) to <paramref name="stream"/>.</summary>

@@ -3,13 +3,14 @@ using System.Runtime.InteropServices;
 
 namespace RnnSharp;
 
-/// <summary>The element types RnnSharp reads from weights files; all become float32 on load.</summary>
+/// <summary>The element types RnnSharp reads from weights files; floating types become float32 on load, int64 stays int64.</summary>
 internal enum StorageType
 {
     Float32,
     Float64,
     Float16,
     BFloat16,
+    Int64,
 }
 
 /// <summary>Sizes and little-endian conversions of <see cref="StorageType"/> elements.</summary>
@@ -18,7 +19,7 @@ internal static class StorageTypes
     public static int ElementSize(StorageType type) => type switch
     {
         StorageType.Float32 => 4,
-        StorageType.Float64 => 8,
+        StorageType.Float64 or StorageType.Int64 => 8,
         _ => 2,
     };
 

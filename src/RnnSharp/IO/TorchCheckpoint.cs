@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using RnnSharp.IO.Pickle;
+using RnnSharp.Optim;
 
 namespace RnnSharp;
 
@@ -33,11 +34,17 @@ internal sealed class TorchCheckpoint : IPickleResolver
         _budget = budget;
     }
 
-    public static TensorDictionary Load(Stream stream, long? maxBytes)
+    public static TensorDictionary Load(Stream stream, long? maxBytes) =>
+        Load(stream, maxBytes, root => new TensorDictionary(StateDictGlobals.Entries<Tensor>(root)));
+
+    /// <summary>Reads an optimizer's state dict (<c>{'state': ..., 'param_groups': ...}</c>).</summary>
+    public static OptimizerStateDict LoadOptimizer(Stream stream, long? maxBytes) => Load(stream, maxBytes, OptimizerCheckpoint.FromPickle);
+
+    private static T Load<T>(Stream stream, long? maxBytes, Func<object?, T> convert)
     {
         try
         {
-            return LoadCore(Seekable.From(stream), maxBytes);
+            return LoadCore(Seekable.From(stream), maxBytes, convert);
         }
         catch (Exception e) when (e is not ModelFileException)
         {
@@ -47,7 +54,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
         }
     }
 
-    private static TensorDictionary LoadCore(Stream stream, long? maxBytes)
+    private static T LoadCore<T>(Stream stream, long? maxBytes, Func<object?, T> convert)
     {
         long length = stream.Length - stream.Position;
         RejectLegacyFormats(stream, length);
@@ -73,7 +80,7 @@ internal sealed class TorchCheckpoint : IPickleResolver
                 ZipArchiveEntry pickleEntry = zip.GetEntry(prefix + "data.pkl")!;
                 byte[] pickle = checkpoint.ReadEntry(pickleEntry, pickleEntry.Length, "data.pkl");
                 object? root = RestrictedUnpickler.Load(pickle, checkpoint);
-                return new TensorDictionary(StateDictGlobals.Entries<Tensor>(root));
+                return convert(root);
             }
             catch (InvalidDataException e)
             {
@@ -176,7 +183,8 @@ internal sealed class TorchCheckpoint : IPickleResolver
             "DoubleStorage" => StorageType.Float64,
             "HalfStorage" => StorageType.Float16,
             "BFloat16Storage" => StorageType.BFloat16,
-            _ => throw Invalid($"storage type {type} is not supported: RnnSharp loads float32, float64, float16 and bfloat16 tensors"),
+            "LongStorage" => StorageType.Int64,
+            _ => throw Invalid($"storage type {type} is not supported: RnnSharp loads float32, float64, float16, bfloat16 and int64 tensors"),
         };
 
         if (_storages.TryGetValue(key, out Storage? known))
@@ -216,13 +224,20 @@ internal sealed class TorchCheckpoint : IPickleResolver
         int[] shape = geometry.Shape;
         if (geometry.Numel == 0)
         {
-            return new Tensor([], shape);
+            return storage.Type == StorageType.Int64 ? Tensor.FromInt64([], shape) : new Tensor([], shape);
         }
 
         string view = geometry.Key;
-        if (storage.Views.TryGetValue(view, out float[]? shared))
+        if (storage.Views.TryGetValue(view, out Array? shared))
         {
-            return new Tensor(shared, shape);
+            return shared is long[] sharedLongs ? Tensor.FromInt64(sharedLongs, shape) : new Tensor((float[])shared, shape);
+        }
+
+        if (storage.Type == StorageType.Int64)
+        {
+            long[] longs = Int64View(storage, geometry);
+            storage.Views.Add(view, longs);
+            return Tensor.FromInt64(longs, shape);
         }
 
         float[] values;
@@ -251,6 +266,39 @@ internal sealed class TorchCheckpoint : IPickleResolver
 
         storage.Views.Add(view, values);
         return new Tensor(values, shape);
+    }
+
+    /// <summary>
+    /// An int64 view: the storage's own array when the view is all of it, read straight from the entry; otherwise a
+    /// copy, charged to the budget first.
+    /// </summary>
+    private long[] Int64View(Storage storage, TensorGeometry geometry)
+    {
+        if (geometry.IsContiguous && geometry.Offset == 0 && geometry.Numel == storage.Numel && BitConverter.IsLittleEndian)
+        {
+            _budget.Charge(geometry.Numel * sizeof(long), $"storage '{storage.Key}' of {storage.Numel} int64 elements");
+            var whole = new long[geometry.Numel];
+            ReadEntryInto(storage.Entry, MemoryMarshal.AsBytes(whole.AsSpan()), "data/" + storage.Key);
+            return whole;
+        }
+
+        byte[] source = RawData(storage);
+        _budget.Charge(geometry.Numel * sizeof(long), geometry.Describe(storage.Key, storage.Numel));
+        var values = new long[geometry.Numel];
+        int[] index = new int[geometry.Shape.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            long at = geometry.Offset;
+            for (int d = 0; d < index.Length; d++)
+            {
+                at += index[d] * geometry.Stride[d];
+            }
+
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(source.AsSpan((int)(at * sizeof(long)), sizeof(long)));
+            TensorGeometry.Advance(index, geometry.Shape);
+        }
+
+        return values;
     }
 
     /// <summary>A float32 storage as an array, read straight from its entry the first time it is needed.</summary>
@@ -404,6 +452,6 @@ internal sealed class TorchCheckpoint : IPickleResolver
         public float[]? Floats { get; set; }
 
         /// <summary>The arrays already made for views of this storage, by offset, shape and strides.</summary>
-        public Dictionary<string, float[]> Views { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, Array> Views { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -14,8 +14,7 @@ namespace RnnSharp.Optim;
 /// <remarks>
 /// Option values are <see cref="double"/>, <see cref="bool"/>, <see langword="null"/> (<c>foreach</c>), a
 /// <c>(double, double)</c> tuple (<c>betas</c>) and an <see cref="int"/> array (<c>params</c>). <see cref="Save"/> writes
-/// a safetensors file (tensors named <c>state.0.exp_avg</c>, the options and key order as JSON in its metadata) until
-/// RnnSharp writes PyTorch's <c>.pt</c> format; <see cref="Load"/> reads it back with every bit.
+/// what <c>torch.save(optimizer.state_dict(), path)</c> writes; <see cref="Load"/> reads it back with every bit.
 /// </remarks>
 public sealed class OptimizerStateDict
 {
@@ -42,66 +41,37 @@ public sealed class OptimizerStateDict
     public IReadOnlyList<IReadOnlyDictionary<string, object?>> ParamGroups { get; }
 
     /// <summary>
-    /// Writes the state dict to a safetensors file: each state tensor as <c>state.{index}.{name}</c>, and in the metadata
-    /// the state's key order (with <see langword="null"/> entries) and the groups as JSON.
+    /// Writes the state dict as <c>torch.save(optimizer.state_dict(), path)</c> does, in PyTorch's
+    /// <c>{'state': ..., 'param_groups': ...}</c> layout. Same as <see cref="Torch.Save(OptimizerStateDict, string)"/>.
     /// </summary>
     /// <param name="path">The file to write (replaced only once fully written).</param>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A name is empty, an option holds a value a <c>.pt</c> file cannot hold, or the file name has no stem.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public void Save(string path)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        var tensors = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
-        var keys = new JsonObject();
-        foreach (KeyValuePair<int, IReadOnlyDictionary<string, Tensor?>> entry in State)
-        {
-            var names = new JsonArray();
-            foreach (KeyValuePair<string, Tensor?> item in entry.Value)
-            {
-                names.Add((JsonNode?)JsonValue.Create(item.Key));
-                if (item.Value is { } t)
-                {
-                    tensors.Add($"state.{entry.Key.ToString(CultureInfo.InvariantCulture)}.{item.Key}", t);
-                }
-            }
+    public void Save(string path) => Torch.Save(this, path);
 
-            keys.Add(entry.Key.ToString(CultureInfo.InvariantCulture), names);
-        }
-
-        var groups = new JsonArray();
-        foreach (IReadOnlyDictionary<string, object?> group in ParamGroups)
-        {
-            var g = new JsonObject();
-            foreach (KeyValuePair<string, object?> option in group)
-            {
-                g.Add(option.Key, option.Value switch
-                {
-                    null => null,
-                    bool b => JsonValue.Create(b),
-                    double d => JsonValue.Create(d),
-                    ValueTuple<double, double> betas => new JsonArray(betas.Item1, betas.Item2),
-                    int[] ids => new JsonArray(ids.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray()),
-                    var other => JsonValue.Create(Convert.ToDouble(other, CultureInfo.InvariantCulture)),
-                });
-            }
-
-            groups.Add((JsonNode?)g);
-        }
-
-        SafeTensors.SaveFile(tensors, path, new Dictionary<string, string>
-        {
-            [StateKeysMetadata] = keys.ToJsonString(),
-            [GroupsMetadata] = groups.ToJsonString(),
-        });
-    }
-
-    /// <summary>Reads a state dict written by <see cref="Save"/>.</summary>
+    /// <summary>
+    /// Reads a state dict written by <see cref="Save"/> or by <c>torch.save(optimizer.state_dict(), path)</c> (see
+    /// <see cref="Torch.LoadOptimizerStateDict(string, long?)"/>); files of earlier RnnSharp versions, which were
+    /// safetensors with the options in the metadata, still load.
+    /// </summary>
     /// <param name="path">The file.</param>
     /// <returns>The state dict, ready for <see cref="Optimizer.LoadStateDict(OptimizerStateDict)"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ModelFileException">The file is not a safetensors file or lacks the optimizer's metadata.</exception>
+    /// <exception cref="ModelFileException">The file is not an optimizer's state dict in either format.</exception>
+    /// <exception cref="IOException">The file cannot be opened.</exception>
     public static OptimizerStateDict Load(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        using (FileStream stream = File.OpenRead(path))
+        {
+            if (stream.ReadByte() == 'P' && stream.ReadByte() == 'K')
+            {
+                stream.Position = 0;
+                return Torch.LoadOptimizerStateDict(stream);
+            }
+        }
+
         TensorDictionary file = SafeTensors.LoadFile(path);
         if (!file.Metadata.TryGetValue(StateKeysMetadata, out string? keysJson) | !file.Metadata.TryGetValue(GroupsMetadata, out string? groupsJson)
             || keysJson is null || groupsJson is null)

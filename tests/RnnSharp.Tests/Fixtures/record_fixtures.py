@@ -922,6 +922,7 @@ def main():
     from record_packed_rnn import record_packed_rnn; record_packed_rnn()  # packed_rnn.json: RNN/LSTM/GRU on a PackedSequence
     from record_packed_utils import record_packed_utils; record_packed_utils()  # packed_utils.json: torch.nn.utils.rnn, sort, one_hot
     from record_legacy import record_legacy; record_legacy()  # legacy.json, legacy/*.pt: the pre-1.6 format and hostile variants
+    from record_torch_save import record_torch_save; record_torch_save()  # torch_save.json: torch.load of Torch.Save files, saved/torch/*.pt
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ public sealed class TorchLoadTests
         { "storage shorter than claimed", "data/0 holds 8 bytes, 24 expected" },
         { "view past the storage", "reaches past its storage of 6 elements" },
         { "huge claimed storage", "claims 1099511627776 elements" },
-        { "integer storage", "storage type torch.LongStorage is not supported" },
+        { "integer storage", "storage type torch.IntStorage is not supported" },
         { "negative stride", "non-negative integers" },
     };
 
@@ -108,7 +108,7 @@ public sealed class TorchLoadTests
             "storage shorter than claimed" => Checkpoint(Pickle.StateDict(("w", Pickle.Tensor("0", 6, 0, [6], [1]))), ("0", Floats(1, 2))),
             "view past the storage" => Checkpoint(Pickle.StateDict(("w", Pickle.Tensor("0", 6, 2, [5], [1]))), ("0", Floats(0, 1, 2, 3, 4, 5))),
             "huge claimed storage" => Checkpoint(Pickle.StateDict(("w", Pickle.Tensor("0", 1L << 40, 0, [1], [1]))), ("0", Floats(1))),
-            "integer storage" => Checkpoint(Pickle.StateDict(("w", Pickle.Tensor("0", 1, 0, [1], [1], storage: "LongStorage"))), ("0", Floats(1, 2))),
+            "integer storage" => Checkpoint(Pickle.StateDict(("w", Pickle.Tensor("0", 1, 0, [1], [1], storage: "IntStorage"))), ("0", Floats(1, 2))),
             _ => Checkpoint(Pickle.StateDict(("w", Pickle.Tensor("0", 6, 5, [6], [-1]))), ("0", Floats(0, 1, 2, 3, 4, 5))),
         };
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
