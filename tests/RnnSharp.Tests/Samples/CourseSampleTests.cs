@@ -39,6 +39,33 @@ public sealed class CourseSampleTests
     }
 
     /// <summary>
+    /// ExportModel trains hihello as the course does, saves it with Torch.Save, exports it to ONNX and runs it three ways:
+    /// the trained model, the one reloaded from the .pt and ONNX Runtime all predict what PyTorch's run of the lesson
+    /// predicted after its 100 steps (the last line of lab11_2_hihello.out), and the sample says they agree.
+    /// </summary>
+    [Fact]
+    public void ExportModel_Run_AllThreeAgreeWithPyTorchsPrediction()
+    {
+        string folder = Directory.CreateTempSubdirectory("rnnsharp-export-test-").FullName;
+        try
+        {
+            string[] printed = SampleRunner.Run("ExportModel", folder).ReplaceLineEndings("\n").Split('\n');
+
+            string course = File.ReadAllLines(Path.Combine(Fixture.Directory, "course", "lab11_2_hihello.out"))[^1];
+            string predicted = course[(course.LastIndexOf("prediction str:  ", StringComparison.Ordinal) + "prediction str:  ".Length)..];
+            printed.Take(3).Select(line => line.Split("prediction str:  ")[1].Split(' ')[0]).Should().Equal(predicted, predicted, predicted);
+            printed.Take(3).Should().NotContain(line => line.Contains("DIFFER", StringComparison.Ordinal));
+            printed[3].Should().Be("All three agree.");
+            File.Exists(Path.Combine(folder, "hihello.pt")).Should().BeTrue();
+            File.Exists(Path.Combine(folder, "hihello.onnx")).Should().BeTrue();
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
     /// Timeseries prints its 500 losses as PyTorch does and leaves out the lines of build_dataset's
     /// <c>print(_x, "->", _y)</c>: NumPy's print of float64 arrays, which the sample does not reproduce. Those are the
     /// recorded lines that start with <c>[</c> or a space (NumPy's array rows); every loss line starts with its
