@@ -43,13 +43,9 @@ string onnxPath = Path.Combine(folder, "hihello.onnx");
 Torch.Save(rnn.StateDict(), ptPath);
 
 // 2. ONNX: trace one forward; batch and sequence length stay free.
+// As torch.onnx.export(rnn, X, ...) calls rnn(X), this calls rnn.Forward(X): its output and h_n are the graph's outputs.
 Onnx.Export(
     rnn,
-    inputs =>
-    {
-        var (output, hN) = rnn.Forward(inputs[0]);
-        return [output, hN];
-    },
     [X],
     onnxPath,
     dynamicAxes: new Dictionary<string, IReadOnlyDictionary<int, string>>

@@ -24,4 +24,17 @@ internal static partial class ThrowHelper
     [DoesNotReturn]
     public static void ThrowOnnxDynamicAxis(string name, int axis, int rank, string paramName) =>
         throw new ArgumentOutOfRangeException(paramName, axis, $"dynamic_axes gives axis {axis} of '{name}', which has {rank} dimensions.");
+
+    [DoesNotReturn]
+    public static void ThrowNoModuleForward(string module, int inputs, int found, string paramName) =>
+        throw new ArgumentException(
+            found == 0
+                ? $"{module} has no public Forward method taking {inputs} tensor(s) (further parameters optional): pass a forward delegate, e.g. x => [net.Forward(x[0])]."
+                : $"{module} has {found} public Forward methods taking {inputs} tensor(s): pass a forward delegate to say which one to trace.",
+            paramName);
+
+    [DoesNotReturn]
+    public static void ThrowModuleForwardResult(string module, string got, string paramName) =>
+        throw new ArgumentException(
+            $"{module}.Forward returned {got}, not tensors: return a Tensor, or a tuple, record or list of tensors, or pass a forward delegate.", paramName);
 }

@@ -17,7 +17,7 @@ namespace RnnSharp;
 /// LSTM with <c>proj_size</c>, packed sequences, recurrent dropout in training mode, <see cref="RnnCell"/>, reductions,
 /// max/sort/top-k and losses.
 /// </remarks>
-public static class Onnx
+public static partial class Onnx
 {
     /// <summary>
     /// Traces <paramref name="forward"/> on <paramref name="sampleInputs"/> and writes the ONNX model to <paramref name="path"/>
@@ -49,16 +49,7 @@ public static class Onnx
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] model = ExportCore(module, forward, sampleInputs, opset, dynamicAxes, inputNames, outputNames);
-        string temporary = path + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            File.WriteAllBytes(temporary, model);
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        AtomicFile.Write(path, stream => stream.Write(model));
     }
 
     /// <summary>Traces <paramref name="forward"/> on <paramref name="sampleInputs"/> and writes the ONNX model to <paramref name="stream"/>.</summary>

@@ -148,6 +148,48 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void Export_ModulesOwnForward_TracesItAsTorchOnnxExportCallsTheModel()
+    {
+        // torch.onnx.export(model, args, ...) calls model(*args): the overload without a delegate calls the module's
+        // one public Forward taking the sample tensors — a user module's Forward(Tensor), or Lstm.Forward(x, state = null)
+        // whose LstmOutput becomes output, h_n, c_n.
+        var g = new Generator(21);
+        var net = new RecurrentNet(new Rnn(4, 6, 2, batchFirst: true, generator: g), new Linear(6, 3, generator: g), lastStep: false);
+        var lstm = new Lstm(4, 5, bidirectional: true, generator: g);
+        net.Eval();
+        lstm.Eval();
+        Tensor x = Torch.Randn([2, 7, 4], g);
+
+        foreach ((Module module, Func<Module, IReadOnlyList<Tensor>> run) in new (Module, Func<Module, IReadOnlyList<Tensor>>)[]
+        {
+            (net, _ => [net.Forward(x)]),
+            (lstm, _ => lstm.Forward(x) is var (o, (h, c)) ? [o, h, c] : []),
+        })
+        {
+            using var stream = new MemoryStream();
+            RnnSharp.Onnx.Export(module, [x], stream);
+            (InferenceSession session, string[] warnings) = OrtRunner.Load(stream.ToArray());
+            using (session)
+            {
+                warnings.Should().BeEmpty();
+                CompareOutputs(session, module, run, [x]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Export_ModuleWithoutMatchingForward_ThrowsNamingTheDelegateForm()
+    {
+        var linear = new Linear(3, 2);
+        linear.Eval();
+
+        Action export = () => RnnSharp.Onnx.Export(linear, [Torch.Randn([2, 3]), Torch.Randn([2, 3])], Stream.Null);
+
+        export.Should().Throw<ArgumentException>().WithMessage("Linear has no public Forward method taking 2 tensor(s)*forward delegate*")
+            .Which.ParamName.Should().Be("module");
+    }
+
+    [Fact]
     public void Export_TrainingMode_ThrowsInvalidOperation()
     {
         var rnn = new Rnn(3, 4, generator: new Generator(1));
