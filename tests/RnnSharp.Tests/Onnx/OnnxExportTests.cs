@@ -177,6 +177,28 @@ public sealed class OnnxExportTests
         }
     }
 
+    [Theory]
+    [InlineData("view_reshape_flatten")]
+    [InlineData("slices_and_select")]
+    [InlineData("cat_stack")]
+    [InlineData("arithmetic")]
+    [InlineData("matmul_activations")]
+    [InlineData("transpose_permute_squeeze")]
+    public void Export_ShapeIndexingJoinAndElementwiseOps_RunInOnnxRuntime(string ops)
+    {
+        // The operations around the recurrent layers that users write in their Forward, each run by ONNX Runtime from
+        // one file at the sample's size (as torch.onnx.export without dynamic axes).
+        var g = new Generator(31);
+        var rnn = new Gru(4, 6, batchFirst: true, bidirectional: true, generator: g);
+        var fc = new Linear(12, 3, generator: g);
+        Tensor weight = Torch.Randn([12, 5], g);
+        var net = new OpsNet(rnn, fc, weight, ops);
+        net.Eval();
+        Tensor x = Torch.Randn([2, 5, 4], g);
+
+        CheckAgainstOrt(net, inputs => [net.Forward(inputs[0])], [x]);
+    }
+
     [Fact]
     public void Export_ModuleWithoutMatchingForward_ThrowsNamingTheDelegateForm()
     {
@@ -342,6 +364,39 @@ public sealed class OnnxExportTests
         {
             Tensor output = RunRecurrent(_rnn, [x])[0];
             return _fc.Forward(LastStep ? output[.., ^1] : output);
+        }
+    }
+
+    /// <summary>A bidirectional batch-first GRU (output (N, L, 12)) followed by one family of operations.</summary>
+    private sealed class OpsNet : Module
+    {
+        private readonly Gru _gru;
+        private readonly Linear _fc;
+        private readonly Tensor _weight;
+        private readonly string _ops;
+
+        public OpsNet(Gru gru, Linear fc, Tensor weight, string ops)
+        {
+            _gru = gru;
+            _fc = fc;
+            _weight = weight;
+            _ops = ops;
+            RegisterModule("gru", gru);
+            RegisterModule("fc", fc);
+        }
+
+        public Tensor Forward(Tensor x)
+        {
+            Tensor y = _gru.Forward(x).Output; // (2, 5, 12)
+            return _ops switch
+            {
+                "view_reshape_flatten" => _fc.Forward(y.Reshape(10, 12)).View(2, 5, 3).Flatten(1),
+                "slices_and_select" => _fc.Forward(y[.., 1..4]).Slice(2, 0, 2) + y.Select(1, 0)[.., ..2].Unsqueeze(1),
+                "cat_stack" => Torch.Cat([y[.., ..2], y[.., ^2..]], 1) * Torch.Stack([y.Select(1, 0), y.Select(1, 4)], 1)[.., 1..2],
+                "arithmetic" => ((y * 2f) - (y / 3f) + (1f - y)) * y - (-y) + (y + 0.5f),
+                "matmul_activations" => (y.MatMul(_weight).Tanh() + y.MatMul(_weight).Sigmoid() + y.Relu().MatMul(_weight)).Softmax(2) + y.MatMul(_weight).Exp().Log(),
+                _ => y.Transpose(0, 1).Permute(2, 0, 1).Unsqueeze(0).Squeeze(0),
+            };
         }
     }
 
