@@ -34,9 +34,15 @@ internal readonly struct StepLayout
     public static StepLayout Dense(int steps, int batch) => new(steps, batch, null);
 
     /// <summary>A packed sequence's layout from its batch sizes (positive, non-increasing: the caller checked them).</summary>
-    public static StepLayout Variable(ReadOnlySpan<long> batchSizes)
+    public static StepLayout Variable(ReadOnlySpan<long> batchSizes) => Variable(batchSizes, new int[batchSizes.Length + 1]);
+
+    /// <summary>
+    /// As <see cref="Variable(ReadOnlySpan{long})"/>, keeping the step offsets in <paramref name="offsets"/> (at least
+    /// <c>L + 1</c> long, e.g. rented: the layout is valid while the caller holds it).
+    /// </summary>
+    public static StepLayout Variable(ReadOnlySpan<long> batchSizes, int[] offsets)
     {
-        int[] offsets = new int[batchSizes.Length + 1];
+        offsets[0] = 0;
         for (int t = 0; t < batchSizes.Length; t++)
         {
             offsets[t + 1] = checked(offsets[t] + (int)batchSizes[t]);

@@ -139,6 +139,89 @@ public sealed class PackedRecurrentTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_PackedIntoCallerTensors_MatchesAllocatingForwardBitForBit(string name)
+    {
+        JsonElement c = Fixture.Case(File, name);
+        if (c.GetProperty("train").GetBoolean())
+        {
+            return; // dropout draws new masks on every call
+        }
+
+        RnnBase module = Create(c.GetProperty("kind").GetString()!, c.GetProperty("config"));
+        module.LoadStateDict(Fixture.ReadStateDict(c.GetProperty("state_dict")));
+        module.Eval();
+        PackedSequence input = Packed(c, Fixture.ReadTensor(c.GetProperty("data")));
+        Tensor? h0 = Fixture.ReadOptionalTensor(c, "h0");
+        Tensor? c0 = Fixture.ReadOptionalTensor(c, "c0");
+        using IDisposable noGrad = Torch.NoGrad();
+        (PackedSequence expected, Tensor expectedH, Tensor? expectedC) = Run(module, input, h0, c0);
+
+        Tensor output = Tensor.Full(expected.Data.Shape.ToArray(), float.NaN);
+        Tensor hN = Tensor.Full(expectedH.Shape.ToArray(), float.NaN);
+        Tensor? cN = expectedC is null ? null : Tensor.Full(expectedC.Shape.ToArray(), float.NaN);
+        RunInto(module, input, h0, c0, output, hN, cN);
+
+        TensorAssert.BitEqual(output, expected.Data, "output");
+        TensorAssert.BitEqual(hN, expectedH, "h_n");
+        if (cN is not null)
+        {
+            TensorAssert.BitEqual(cN, expectedC!, "c_n");
+        }
+    }
+
+    [Theory]
+    [InlineData("RNN", 3, 2, false)]    // tiny, sorted
+    [InlineData("LSTM", 40, 32, true)]  // unsorted: h0, c0 and the results go through the permutations
+    [InlineData("GRU", 64, 48, true)]   // large enough for helper threads at two
+    public void Forward_PackedIntoCallerTensorsOnceWarm_AllocatesNothing(string kind, int hidden, int batch, bool unsorted)
+    {
+        // Counts bytes, not time: deterministic.
+        RnnBase module = kind switch
+        {
+            "LSTM" => new Lstm(8, hidden, 2, bidirectional: true, generator: new Generator(1)),
+            "GRU" => new Gru(8, hidden, 2, bidirectional: true, generator: new Generator(1)),
+            _ => new Rnn(8, hidden, 2, bidirectional: true, generator: new Generator(1)),
+        };
+        module.Eval();
+        long[] lengths = [.. Enumerable.Range(0, batch).Select(b => 1L + ((b * 5) % 9))];
+        Tensor padded = Torch.Rand([9, batch, 8], new Generator(2));
+        PackedSequence input = RnnUtils.PackPaddedSequence(padded, lengths, enforceSorted: !unsorted && lengths.SequenceEqual(lengths.OrderDescending()));
+        Tensor h0 = Torch.Rand([4, batch, hidden], new Generator(3));
+        Tensor c0 = Torch.Rand([4, batch, hidden], new Generator(4));
+        using IDisposable noGrad = Torch.NoGrad();
+        (PackedSequence expected, Tensor expectedH, Tensor? expectedC) = Run(module, input, h0, c0);
+        Tensor output = Tensor.Zeros(expected.Data.Shape.ToArray());
+        Tensor hN = Tensor.Zeros(expectedH.Shape.ToArray());
+        Tensor? cN = expectedC is null ? null : Tensor.Zeros(expectedC.Shape.ToArray());
+        for (int i = 0; i < 5; i++)
+        {
+            RunInto(module, input, h0, c0, output, hN, cN);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            RunInto(module, input, h0, c0, output, hN, cN);
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+        TensorAssert.BitEqual(hN, expectedH, "h_n");
+    }
+
+    [Fact]
+    public void Forward_PackedIntoOutputOfWrongShape_ThrowsNamingOutput()
+    {
+        var gru = new Gru(3, 4);
+        var input = new PackedSequence(Tensor.Zeros(5, 3), Torch.Tensor([2L, 2, 1]));
+        using IDisposable noGrad = Torch.NoGrad();
+
+        Action act = () => gru.Forward(input, null, Tensor.Zeros(5, 3), Tensor.Zeros(1, 2, 4));
+
+        act.Should().Throw<ArgumentException>().WithMessage("Expected a tensor of shape [5, 4], got [5, 3]*").Which.ParamName.Should().Be("output");
+    }
+
+    [Theory]
     [MemberData(nameof(ErrorCases))]
     public void Forward_BadPackedInputOrState_ThrowsPyTorchsMessage(string name)
     {
@@ -238,6 +321,22 @@ public sealed class PackedRecurrentTests(ITestOutputHelper output)
             default:
                 (PackedSequence r, Tensor rh) = ((Rnn)module).Forward(input, h0);
                 return (r, rh, null);
+        }
+    }
+
+    private static void RunInto(RnnBase module, PackedSequence input, Tensor? h0, Tensor? c0, Tensor output, Tensor hN, Tensor? cN)
+    {
+        switch (module)
+        {
+            case Lstm lstm:
+                lstm.Forward(input, h0 is null ? null : (h0, c0!), output, hN, cN!);
+                break;
+            case Gru gru:
+                gru.Forward(input, h0, output, hN);
+                break;
+            default:
+                ((Rnn)module).Forward(input, h0, output, hN);
+                break;
         }
     }
 

@@ -121,4 +121,23 @@ public sealed class Gru : RnnBase
         (PackedSequence output, Tensor hN, _) = ForwardPackedCore(input, h0, null);
         return new PackedRnnOutput(output, hN);
     }
+
+    /// <summary>
+    /// Runs the GRU over a packed batch, writing into tensors the caller owns: the allocation-free form of
+    /// <see cref="Forward(PackedSequence, Tensor?)"/> for serving variable-length batches. Once warm it allocates nothing.
+    /// </summary>
+    /// <param name="input">The packed sequences, as for <see cref="Forward(PackedSequence, Tensor?)"/>.</param>
+    /// <param name="h0">The initial hidden state, in the caller's order; zeros when <see langword="null"/>.</param>
+    /// <param name="output">Receives the packed output's data: <c>(Σ batch_sizes, D·H_out)</c>, rows as the input's.</param>
+    /// <param name="hN">Receives each sequence's final <c>h</c>, <c>(D·num_layers, N, H_out)</c>, in the caller's order.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// An argument fails a check of <see cref="Forward(PackedSequence, Tensor?)"/>; a destination has the wrong
+    /// shape or shares memory with an input or another destination.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">
+    /// The call would have to record a graph (grad mode on and something requires grad), which PyTorch refuses for
+    /// <c>out=</c> arguments: run inference inside <see cref="Torch.NoGrad"/>.
+    /// </exception>
+    public void Forward(PackedSequence input, Tensor? h0, Tensor output, Tensor hN) => ForwardPackedIntoCore(input, h0, null, output, hN, null);
 }

@@ -145,6 +145,31 @@ public sealed class Lstm : RnnBase
         return new PackedLstmOutput(output, hN, cN!);
     }
 
+    /// <summary>
+    /// Runs the LSTM over a packed batch, writing into tensors the caller owns: the allocation-free form of
+    /// <see cref="Forward(PackedSequence, ValueTuple{Tensor, Tensor}?)"/> for serving variable-length batches. Once warm it allocates nothing.
+    /// </summary>
+    /// <param name="input">The packed sequences, as for <see cref="Forward(PackedSequence, ValueTuple{Tensor, Tensor}?)"/>.</param>
+    /// <param name="state">The initial states, in the caller's order; zeros when <see langword="null"/>.</param>
+    /// <param name="output">Receives the packed output's data: <c>(Σ batch_sizes, D·H_out)</c>, rows as the input's.</param>
+    /// <param name="hN">Receives each sequence's final <c>h</c>, <c>(D·num_layers, N, H_out)</c>, in the caller's order.</param>
+    /// <param name="cN">Receives each sequence's final cell state, <c>(D·num_layers, N, H_cell)</c>, in the caller's order.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// An argument fails a check of <see cref="Forward(PackedSequence, ValueTuple{Tensor, Tensor}?)"/>; a destination has the wrong
+    /// shape or shares memory with an input or another destination.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">
+    /// The call would have to record a graph (grad mode on and something requires grad), which PyTorch refuses for
+    /// <c>out=</c> arguments: run inference inside <see cref="Torch.NoGrad"/>.
+    /// </exception>
+    public void Forward(PackedSequence input, (Tensor H0, Tensor C0)? state, Tensor output, Tensor hN, Tensor cN)
+    {
+        ArgumentNullException.ThrowIfNull(cN);
+        (Tensor? h0, Tensor? c0) = Unpack(state);
+        ForwardPackedIntoCore(input, h0, c0, output, hN, cN);
+    }
+
     private static (Tensor? H0, Tensor? C0) Unpack((Tensor H0, Tensor C0)? state)
     {
         if (state is not { } s)

@@ -56,7 +56,7 @@ internal static class RecurrentArguments
     /// non-increasing sizes summing to the data's rows, with sort permutations (when given) of the first size's length.
     /// PyTorch trusts these (it builds them itself); a hand-made <see cref="PackedSequence"/> gets a clear error instead.
     /// </summary>
-    public static StepLayout CheckBatchSizes(PackedSequence input, string paramName)
+    public static void CheckBatchSizesOnly(PackedSequence input, string paramName)
     {
         Tensor batchSizes = input.BatchSizes;
         if (batchSizes.DType != DType.Int64 || batchSizes.Dim != 1 || batchSizes.Size(0) == 0)
@@ -90,7 +90,5 @@ internal static class RecurrentArguments
                     $"say {sizes[0]} sequences, but a sort permutation has shape {ShapeMath.Format(permutation.Shape)} ({permutation.DType})", paramName);
             }
         }
-
-        return StepLayout.Variable(sizes);
     }
 }

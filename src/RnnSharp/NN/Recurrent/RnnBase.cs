@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using RnnSharp.Autograd;
@@ -298,6 +299,114 @@ public abstract class RnnBase : Module
     }
 
     /// <summary>
+    /// The packed forward into the caller's tensors: output data <c>(Σ batch_sizes, D·P)</c>, h_n (and c_n) in the
+    /// caller's order of the sequences. The sort permutations are applied through pooled buffers, so once warm it
+    /// allocates nothing.
+    /// </summary>
+    private protected void ForwardPackedIntoCore(PackedSequence input, Tensor? h0, Tensor? c0, Tensor output, Tensor hN, Tensor? cN)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        CheckPackedShapes(input, h0, c0);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(hN);
+        Tensor data = input.Data;
+        ReadOnlySpan<long> batchSizes = input.BatchSizes.AsReadOnlyInt64Span();
+        int rows = data.Size(0), batch = (int)batchSizes[0], states = NumDirections * NumLayers, state = Stack.StateSize;
+        if (output.Dim != 2 || output.Size(0) != rows || output.Size(1) != NumDirections * state)
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(output), [rows, NumDirections * state], output.Shape);
+        }
+
+        if (hN.Dim != 3 || hN.Size(0) != states || hN.Size(1) != batch || hN.Size(2) != state)
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(hN), [states, batch, state], hN.Shape);
+        }
+
+        if (cN is not null && (cN.Dim != 3 || cN.Size(0) != states || cN.Size(1) != batch || cN.Size(2) != HiddenSize))
+        {
+            ThrowHelper.ThrowShapeMismatch(nameof(cN), [states, batch, HiddenSize], cN.Shape);
+        }
+
+        if (output.Overlaps(data) || output.Overlaps(hN) || (h0 is not null && output.Overlaps(h0))
+            || (c0 is not null && output.Overlaps(c0)) || (cN is not null && output.Overlaps(cN)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(output));
+        }
+
+        if (hN.Overlaps(data) || (h0 is not null && hN.Overlaps(h0)) || (c0 is not null && hN.Overlaps(c0)) || (cN is not null && hN.Overlaps(cN)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(hN));
+        }
+
+        if (cN is not null && (cN.Overlaps(data) || (h0 is not null && cN.Overlaps(h0)) || (c0 is not null && cN.Overlaps(c0))))
+        {
+            ThrowHelper.ThrowOverlap(nameof(cN));
+        }
+
+        if (MustRecord(data, h0, c0))
+        {
+            ThrowHelper.ThrowOutArgumentsRequireGrad(OpName);
+        }
+
+        ReadOnlySpan<long> sorted = input.SortedIndices is { } s ? s.AsReadOnlyInt64Span() : default;
+        ReadOnlySpan<long> unsorted = input.UnsortedIndices is { } u ? u.AsReadOnlyInt64Span() : default;
+        int stateLength = states * batch * state, cellLength = states * batch * HiddenSize;
+        int[] offsets = ArrayPool<int>.Shared.Rent(batchSizes.Length + 1);
+        float[] scratch = ArrayPool<float>.Shared.Rent(2 * (stateLength + cellLength));
+        try
+        {
+            // h0, c0 into the sorted order (PyTorch's hx.index_select(1, sorted_indices)); results back into the caller's.
+            Memory<float> h0Sorted = scratch.AsMemory(0, stateLength), c0Sorted = scratch.AsMemory(stateLength, cellLength);
+            Memory<float> hNSorted = scratch.AsMemory(stateLength + cellLength, stateLength);
+            Memory<float> cNSorted = scratch.AsMemory((2 * stateLength) + cellLength, cellLength);
+            ReadOnlyMemory<float> h0Run = h0 is null ? default : Permute(h0.AsReadOnlyMemory(), sorted, states, batch, state, h0Sorted);
+            ReadOnlyMemory<float> c0Run = c0 is null ? default : Permute(c0.AsReadOnlyMemory(), sorted, states, batch, HiddenSize, c0Sorted);
+            Memory<float> hNRun = unsorted.IsEmpty ? hN.AsMemory() : hNSorted;
+            Memory<float> cNRun = cN is null ? default : unsorted.IsEmpty ? cN.AsMemory() : cNSorted;
+            Stack.Run(
+                data.AsReadOnlyMemory(), h0Run, c0Run, StepLayout.Variable(batchSizes, offsets), DropsOut,
+                output.AsMemory(), hNRun, cNRun);
+            if (!unsorted.IsEmpty)
+            {
+                Permute(hNSorted, unsorted, states, batch, state, hN.AsMemory());
+                if (cN is not null)
+                {
+                    Permute(cNSorted, unsorted, states, batch, HiddenSize, cN.AsMemory());
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<int>.Shared.Return(offsets);
+        }
+    }
+
+    /// <summary>
+    /// <c>destination[s, n, :] = source[s, index[n], :]</c> over <c>(S, N, size)</c> (PyTorch's <c>index_select(1, index)</c>);
+    /// the source itself when there is no permutation.
+    /// </summary>
+    private static ReadOnlyMemory<float> Permute(ReadOnlyMemory<float> source, ReadOnlySpan<long> index, int states, int batch, int size, Memory<float> destination)
+    {
+        if (index.IsEmpty)
+        {
+            return source;
+        }
+
+        ReadOnlySpan<float> from = source.Span;
+        Span<float> to = destination.Span;
+        for (int s = 0; s < states; s++)
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                from.Slice(((s * batch) + (int)index[n]) * size, size).CopyTo(to.Slice(((s * batch) + n) * size, size));
+            }
+        }
+
+        return destination;
+    }
+
+    /// <summary>
     /// PyTorch's checks of <c>forward</c> for a packed sequence (2-D data, its feature size, the states'
     /// <c>(D·num_layers, batch_sizes[0], ·)</c> shapes), plus the consistency of the batch sizes, which PyTorch
     /// leaves to the caller.
@@ -305,6 +414,13 @@ public abstract class RnnBase : Module
     private StepLayout CheckPackedArguments(PackedSequence input, Tensor? h0, Tensor? c0)
     {
         ArgumentNullException.ThrowIfNull(input);
+        CheckPackedShapes(input, h0, c0);
+        return StepLayout.Variable(input.BatchSizes.AsReadOnlyInt64Span());
+    }
+
+    /// <summary>The checks of <see cref="CheckPackedArguments"/>, in that order; allocates nothing unless it throws.</summary>
+    private void CheckPackedShapes(PackedSequence input, Tensor? h0, Tensor? c0)
+    {
         Tensor data = input.Data;
         if (data.Dim != 2)
         {
@@ -316,20 +432,22 @@ public abstract class RnnBase : Module
             ThrowHelper.ThrowInputSize(InputSize, data.Size(-1), nameof(input));
         }
 
-        StepLayout layout = RecurrentArguments.CheckBatchSizes(input, nameof(input));
+        RecurrentArguments.CheckBatchSizesOnly(input, nameof(input));
+        int batch = (int)input.BatchSizes.AsReadOnlyInt64Span()[0];
         int states = NumDirections * NumLayers;
-        CheckPackedState(h0, [states, layout.Batch, Stack.StateSize], c0 is null ? null : "hidden[0]", nameof(h0));
-        CheckPackedState(c0, [states, layout.Batch, HiddenSize], "hidden[1]", nameof(c0));
+        CheckPackedState(h0, states, batch, Stack.StateSize, c0 is null ? null : "hidden[0]", nameof(h0));
+        CheckPackedState(c0, states, batch, HiddenSize, "hidden[1]", nameof(c0));
         RecurrentArguments.CheckFloat32(data, h0, c0, nameof(h0), nameof(c0));
-        return layout;
     }
 
-    private static void CheckPackedState(Tensor? state, int[] expected, string? lstmName, string paramName)
+    private static void CheckPackedState(Tensor? state, int states, int batch, int size, string? lstmName, string paramName)
     {
-        if (state is null || state.Shape.SequenceEqual(expected))
+        if (state is null || (state.Dim == 3 && state.Size(0) == states && state.Size(1) == batch && state.Size(2) == size))
         {
             return;
         }
+
+        int[] expected = [states, batch, size];
 
         if (lstmName is null)
         {
