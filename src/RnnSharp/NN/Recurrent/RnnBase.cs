@@ -231,21 +231,7 @@ public abstract class RnnBase : Module
             ThrowHelper.ThrowShapeMismatch(nameof(cN), shape.State(HiddenSize), cN.Shape);
         }
 
-        if (output.Overlaps(input) || output.Overlaps(hN) || (h0 is not null && output.Overlaps(h0))
-            || (c0 is not null && output.Overlaps(c0)) || (cN is not null && output.Overlaps(cN)))
-        {
-            ThrowHelper.ThrowOverlap(nameof(output));
-        }
-
-        if (hN.Overlaps(input) || (h0 is not null && hN.Overlaps(h0)) || (c0 is not null && hN.Overlaps(c0)) || (cN is not null && hN.Overlaps(cN)))
-        {
-            ThrowHelper.ThrowOverlap(nameof(hN));
-        }
-
-        if (cN is not null && (cN.Overlaps(input) || (h0 is not null && cN.Overlaps(h0)) || (c0 is not null && cN.Overlaps(c0))))
-        {
-            ThrowHelper.ThrowOverlap(nameof(cN));
-        }
+        CheckNoOverlap(input, h0, c0, output, hN, cN);
 
         if (MustRecord(input, h0, c0))
         {
@@ -327,21 +313,7 @@ public abstract class RnnBase : Module
             ThrowHelper.ThrowShapeMismatch(nameof(cN), [states, batch, HiddenSize], cN.Shape);
         }
 
-        if (output.Overlaps(data) || output.Overlaps(hN) || (h0 is not null && output.Overlaps(h0))
-            || (c0 is not null && output.Overlaps(c0)) || (cN is not null && output.Overlaps(cN)))
-        {
-            ThrowHelper.ThrowOverlap(nameof(output));
-        }
-
-        if (hN.Overlaps(data) || (h0 is not null && hN.Overlaps(h0)) || (c0 is not null && hN.Overlaps(c0)) || (cN is not null && hN.Overlaps(cN)))
-        {
-            ThrowHelper.ThrowOverlap(nameof(hN));
-        }
-
-        if (cN is not null && (cN.Overlaps(data) || (h0 is not null && cN.Overlaps(h0)) || (c0 is not null && cN.Overlaps(c0))))
-        {
-            ThrowHelper.ThrowOverlap(nameof(cN));
-        }
+        CheckNoOverlap(data, h0, c0, output, hN, cN);
 
         if (MustRecord(data, h0, c0))
         {
@@ -456,6 +428,26 @@ public abstract class RnnBase : Module
         else
         {
             ThrowHelper.ThrowLstmStateSize(lstmName, expected, state.Shape, paramName);
+        }
+    }
+
+    /// <summary>The destinations of an allocation-free forward share no memory with the inputs or with each other.</summary>
+    private static void CheckNoOverlap(Tensor input, Tensor? h0, Tensor? c0, Tensor output, Tensor hN, Tensor? cN)
+    {
+        if (output.Overlaps(input) || output.Overlaps(hN) || (h0 is not null && output.Overlaps(h0))
+            || (c0 is not null && output.Overlaps(c0)) || (cN is not null && output.Overlaps(cN)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(output));
+        }
+
+        if (hN.Overlaps(input) || (h0 is not null && hN.Overlaps(h0)) || (c0 is not null && hN.Overlaps(c0)) || (cN is not null && hN.Overlaps(cN)))
+        {
+            ThrowHelper.ThrowOverlap(nameof(hN));
+        }
+
+        if (cN is not null && (cN.Overlaps(input) || (h0 is not null && cN.Overlaps(h0)) || (c0 is not null && cN.Overlaps(c0))))
+        {
+            ThrowHelper.ThrowOverlap(nameof(cN));
         }
     }
 
