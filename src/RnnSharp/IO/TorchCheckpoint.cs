@@ -369,8 +369,9 @@ internal sealed class TorchCheckpoint : IPickleResolver
 
         if (head[0] == 0x80)
         {
-            throw Invalid("this is PyTorch's legacy (pre-1.6, or _use_new_zipfile_serialization=False) format, which RnnSharp does not read; " +
-                "re-save it with torch.save(state_dict, path) from PyTorch 1.6 or later, or as safetensors");
+            // Torch.Load sends legacy state dicts to LegacyCheckpoint; optimizer state dicts are read from zip files only.
+            throw Invalid("this is PyTorch's legacy (pre-1.6, or _use_new_zipfile_serialization=False) format, in which RnnSharp " +
+                "reads state dicts (Torch.Load) but not optimizer state dicts; re-save it with torch.save from PyTorch 1.6 or later");
         }
 
         if (head[0] != (byte)'P' || head[1] != (byte)'K')

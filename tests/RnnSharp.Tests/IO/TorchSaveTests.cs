@@ -102,6 +102,18 @@ public sealed class TorchSaveTests
         loaded["a"].Select(1).ToArray().Should().Equal(loaded["row1"].ToArray());
     }
 
+    [Fact]
+    public void LoadOptimizerStateDict_LegacyFormatFile_ThrowsSayingSo()
+    {
+        // A legacy (pre-1.6) file written by real torch: Torch.Load reads it as a state dict, the optimizer reader refuses it.
+        string legacy = Path.Combine(Fixture.Directory, "legacy", "gru.pt");
+
+        Action load = () => Torch.LoadOptimizerStateDict(legacy);
+
+        load.Should().Throw<ModelFileException>().WithMessage("*legacy (pre-1.6*not optimizer state dicts*");
+        Torch.Load(legacy).Count.Should().BePositive();
+    }
+
     [Theory]
     [MemberData(nameof(OptimizerCases))]
     public void LoadOptimizerStateDict_SavedFile_RoundTripsAndResumes(string name)
