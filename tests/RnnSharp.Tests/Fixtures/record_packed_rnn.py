@@ -24,16 +24,16 @@ import torch
 from torch.nn.utils.rnn import PackedSequence, pack_sequence
 
 import record_fixtures as rf
+from record_lstm_gru import _errors, lstm_gru_config
 
 
 def config(kind, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False, proj_size=0, dropout=0.0,
            batch_first=False):
-    cfg = {"input_size": input_size, "hidden_size": hidden_size, "num_layers": num_layers, "bias": bias,
-           "batch_first": batch_first, "dropout": rf.f32(dropout), "bidirectional": bidirectional}
+    """record_lstm_gru's config (dropout as given), with the nonlinearity of an RNN."""
+    cfg = lstm_gru_config(input_size, hidden_size, num_layers, bias, batch_first, bidirectional, proj_size)
+    cfg["dropout"] = rf.f32(dropout)
     if kind.startswith("rnn"):
         cfg["nonlinearity"] = "relu" if kind == "rnn_relu" else "tanh"
-    if proj_size:
-        cfg["proj_size"] = proj_size
     return cfg
 
 
@@ -74,11 +74,6 @@ def _run(kind, cfg, lengths, enforce_sorted, with_h0, train, seed, dtype):
     torch.autograd.backward([t for _, t in outs], [g for _, g in upstream])
     grads = [(k, t.grad) for k, t in leaves] + [(k, q.grad) for k, q in module.named_parameters()]
     return module, p, leaves, outs, upstream, names, grads
-
-
-def _errors(pairs32, pairs64):
-    return [{"name": name, "max_abs_diff": rf.f32((a.double() - b).abs().max().item()),
-             "max_abs": rf.f32(b.abs().max().item())} for (name, a), (_, b) in zip(pairs32, pairs64)]
 
 
 def case(kind, name, cfg, lengths, seed, *, enforce_sorted=True, with_h0=False, train=False):
