@@ -7,6 +7,44 @@ namespace RnnSharp.Tests.Infrastructure;
 internal static class LstmGruTolerance
 {
     /// <summary>
+    /// A recorded layer case's backward: checks the results' grad_fn names, back-propagates the case's upstream
+    /// gradients (<c>grad_output</c>, <c>grad_h_n</c>, <c>grad_c_n</c>) and returns every result and gradient by the
+    /// recorder's names — output, h_n (c_n), then each leaf's gradient and every parameter's — for <see cref="AssertMatches"/>.
+    /// </summary>
+    public static Dictionary<string, float[]> BackwardAndCollect(
+        JsonElement c, Module module, Tensor output, Tensor hN, Tensor? cN, params (string Name, Tensor? Leaf)[] leaves)
+    {
+        var results = new List<(string Name, Tensor Value)> { ("output", output), ("h_n", hN) };
+        if (cN is not null)
+        {
+            results.Add(("c_n", cN));
+        }
+
+        var actual = new Dictionary<string, float[]>();
+        foreach ((string name, Tensor value) in results)
+        {
+            value.GradFn!.Name.Should().Be(c.GetProperty(name + "_grad_fn").GetString(), name);
+            actual[name] = value.ToArray();
+        }
+
+        Torch.Autograd.Backward([.. results.Select(r => r.Value)], [.. results.Select(r => Fixture.ReadTensor(c.GetProperty("grad_" + r.Name)))]);
+        foreach ((string name, Tensor? leaf) in leaves)
+        {
+            if (leaf is not null)
+            {
+                actual[name] = leaf.Grad!.ToArray();
+            }
+        }
+
+        foreach ((string name, Parameter p) in module.NamedParameters())
+        {
+            actual[name] = p.Grad!.ToArray();
+        }
+
+        return actual;
+    }
+
+    /// <summary>
     /// Every recorded tensor against ours. Tolerance per tensor: atol = 2·δ + 4·ulp(s), rtol = 0, where δ is
     /// max |float32 − float64| of PyTorch on this case and s its max |value|. Why: the float64 run is close to the
     /// exact result, so PyTorch's float32 result is within about δ of it; ours (the float32 kernels, or the oracle, which does each step's arithmetic

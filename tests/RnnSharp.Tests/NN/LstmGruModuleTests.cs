@@ -56,21 +56,8 @@ public sealed class LstmGruModuleTests(ITestOutputHelper output)
             (y, hN) = ((Gru)module).Forward(input, h0);
         }
 
-        y.GradFn!.Name.Should().Be(c.GetProperty("output_grad_fn").GetString());
-        hN.GradFn!.Name.Should().Be(c.GetProperty("h_n_grad_fn").GetString());
-        var outputs = new List<Tensor> { y, hN };
-        var gradients = new List<Tensor> { Fixture.ReadTensor(c.GetProperty("grad_output")), Fixture.ReadTensor(c.GetProperty("grad_h_n")) };
-        var actual = new Dictionary<string, float[]> { ["output"] = y.ToArray(), ["h_n"] = hN.ToArray() };
-        if (cN is not null)
-        {
-            cN.GradFn!.Name.Should().Be(c.GetProperty("c_n_grad_fn").GetString());
-            outputs.Add(cN);
-            gradients.Add(Fixture.ReadTensor(c.GetProperty("grad_c_n")));
-            actual["c_n"] = cN.ToArray();
-        }
-
-        Torch.Autograd.Backward(outputs, gradients);
-        CollectGrads(actual, module, input, h0, c0, "h0", "c0");
+        Dictionary<string, float[]> actual = LstmGruTolerance.BackwardAndCollect(c, module, y, hN, cN, ("input", input), ("h0", h0), ("c0", c0));
+        List<Tensor> outputs = cN is null ? [y, hN] : [y, hN, cN];
         AssertInferenceSameAsRecorded(module, input, h0, c0, outputs);
         LstmGruTolerance.AssertMatches(c, actual, output);
     }

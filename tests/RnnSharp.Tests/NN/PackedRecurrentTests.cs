@@ -50,36 +50,7 @@ public sealed class PackedRecurrentTests(ITestOutputHelper output)
         packedOutput.BatchSizes.Should().BeSameAs(input.BatchSizes);
         packedOutput.SortedIndices.Should().BeSameAs(input.SortedIndices);
         packedOutput.UnsortedIndices.Should().BeSameAs(input.UnsortedIndices);
-        y.GradFn!.Name.Should().Be(c.GetProperty("output_grad_fn").GetString());
-        hN.GradFn!.Name.Should().Be(c.GetProperty("h_n_grad_fn").GetString());
-        var outputs = new List<Tensor> { y, hN };
-        var gradients = new List<Tensor> { Fixture.ReadTensor(c.GetProperty("grad_output")), Fixture.ReadTensor(c.GetProperty("grad_h_n")) };
-        var actual = new Dictionary<string, float[]> { ["output"] = y.ToArray(), ["h_n"] = hN.ToArray() };
-        if (cN is not null)
-        {
-            cN.GradFn!.Name.Should().Be(c.GetProperty("c_n_grad_fn").GetString());
-            outputs.Add(cN);
-            gradients.Add(Fixture.ReadTensor(c.GetProperty("grad_c_n")));
-            actual["c_n"] = cN.ToArray();
-        }
-
-        Torch.Autograd.Backward(outputs, gradients);
-        actual["data"] = data.Grad!.ToArray();
-        if (h0 is not null)
-        {
-            actual["h0"] = h0.Grad!.ToArray();
-        }
-
-        if (c0 is not null)
-        {
-            actual["c0"] = c0.Grad!.ToArray();
-        }
-
-        foreach ((string parameter, Parameter p) in module.NamedParameters())
-        {
-            actual[parameter] = p.Grad!.ToArray();
-        }
-
+        Dictionary<string, float[]> actual = LstmGruTolerance.BackwardAndCollect(c, module, y, hN, cN, ("data", data), ("h0", h0), ("c0", c0));
         LstmGruTolerance.AssertMatches(c, actual, output);
     }
 
