@@ -177,6 +177,30 @@ public sealed class OnnxExportTests
         }
     }
 
+    [Fact]
+    public void Export_ModuleWithTwoMatchingForwards_ThrowsAskingForADelegate()
+    {
+        var net = new TwoForwards();
+        net.Eval();
+
+        Action export = () => RnnSharp.Onnx.Export(net, [Torch.Randn([2, 3])], Stream.Null);
+
+        export.Should().Throw<ArgumentException>().WithMessage("TwoForwards has 2 public Forward methods taking 1 tensor(s)*forward delegate*")
+            .Which.ParamName.Should().Be("module");
+    }
+
+    [Fact]
+    public void Export_ModuleForwardReturningNoTensor_ThrowsNamingWhatItReturned()
+    {
+        var net = new CountingForward();
+        net.Eval();
+
+        Action export = () => RnnSharp.Onnx.Export(net, [Torch.Randn([2, 3])], Stream.Null);
+
+        export.Should().Throw<ArgumentException>().WithMessage("CountingForward.Forward returned Int32, not tensors*")
+            .Which.ParamName.Should().Be("module");
+    }
+
     [Theory]
     [InlineData("view_reshape_flatten")]
     [InlineData("slices_and_select")]
@@ -365,6 +389,20 @@ public sealed class OnnxExportTests
             Tensor output = RunRecurrent(_rnn, [x])[0];
             return _fc.Forward(LastStep ? output[.., ^1] : output);
         }
+    }
+
+    /// <summary>Two Forward methods that both take one tensor: which one to trace is the caller's to say.</summary>
+    private sealed class TwoForwards : Module
+    {
+        public Tensor Forward(Tensor x) => Training ? x : x.Tanh();
+
+        public Tensor Forward(Tensor x, bool relu = false) => relu || Training ? x.Relu() : x;
+    }
+
+    /// <summary>A Forward whose result is not a tensor.</summary>
+    private sealed class CountingForward : Module
+    {
+        public int Forward(Tensor x) => Training ? 0 : x.NumElements;
     }
 
     /// <summary>A bidirectional batch-first GRU (output (N, L, 12)) followed by one family of operations.</summary>
