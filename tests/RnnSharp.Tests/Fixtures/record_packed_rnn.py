@@ -162,6 +162,19 @@ def error_cases():
         except RuntimeError as e:
             out.append({"name": f"error_{kind}_{name}", "kind": "error", "module": kind, "state": state,
                         "message": str(e)})
+    # A hand-made PackedSequence: sorted indices out of range, when PyTorch inverts them, and when it permutes h0 by them.
+    data, batch_sizes = torch.zeros(5, 3), torch.tensor([2, 2, 1])
+    try:
+        PackedSequence(data, batch_sizes, torch.tensor([1, 2]))
+        raise AssertionError("torch inverted an out-of-range permutation")
+    except RuntimeError as e:
+        out.append({"name": "error_ctor_sorted_out_of_range", "kind": "error_permutation", "message": str(e)})
+    lstm = _make("lstm", config("lstm", 3, 4))
+    try:
+        lstm(PackedSequence(data, batch_sizes, torch.tensor([1, 2]), torch.tensor([0, 1])), (torch.zeros(1, 2, 4), torch.zeros(1, 2, 4)))
+        raise AssertionError("torch permuted h0 by an out-of-range index")
+    except RuntimeError as e:
+        out.append({"name": "error_forward_sorted_out_of_range", "kind": "error_permutation", "message": str(e)})
     return out
 
 

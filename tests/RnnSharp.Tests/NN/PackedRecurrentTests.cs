@@ -14,7 +14,7 @@ public sealed class PackedRecurrentTests(ITestOutputHelper output)
 {
     private const string File = "packed_rnn.json";
 
-    public static TheoryData<string> Cases => Fixture.Names(File, c => c.GetProperty("kind").GetString() != "error");
+    public static TheoryData<string> Cases => Fixture.Names(File, c => !c.GetProperty("kind").GetString()!.StartsWith("error", StringComparison.Ordinal));
 
     public static TheoryData<string> ErrorCases => Fixture.Names(File, c => c.GetProperty("kind").GetString() == "error");
 
@@ -252,6 +252,46 @@ public sealed class PackedRecurrentTests(ITestOutputHelper output)
         Action act = () => rnn.Forward(input);
 
         act.Should().Throw<ArgumentException>().WithMessage("*say 2 sequences, but a sort permutation has shape [3]*");
+    }
+
+    [Fact]
+    public void Constructor_SortedIndicesOutOfRange_ThrowsPyTorchsMessage()
+    {
+        // PyTorch inverts sorted_indices when unsorted_indices is not given; an index past the batch fails there.
+        string message = Fixture.Case(File, "error_ctor_sorted_out_of_range").GetProperty("message").GetString()!;
+
+        Action act = () => _ = new PackedSequence(Tensor.Zeros(5, 3), Torch.Tensor([2L, 2, 1]), Torch.Tensor([1L, 2]));
+
+        act.Should().Throw<ArgumentException>().WithMessage(message + "*").Which.ParamName.Should().Be("sortedIndices");
+    }
+
+    [Fact]
+    public void Constructor_SortedIndicesRepeatingAPosition_Throws()
+    {
+        // PyTorch returns an inverse with an uninitialised element here; RnnSharp refuses.
+        Action act = () => _ = new PackedSequence(Tensor.Zeros(5, 3), Torch.Tensor([2L, 2, 1]), Torch.Tensor([1L, 1]));
+
+        act.Should().Throw<ArgumentException>().WithMessage("PackedSequence sorted_indices is not a permutation: 1 appears twice*")
+            .Which.ParamName.Should().Be("sortedIndices");
+    }
+
+    [Fact]
+    public void Forward_SortPermutationOutOfRange_ThrowsPyTorchsIndexErrorAndWritesNothing()
+    {
+        // PyTorch's index_select of h0 by the permutation refuses it; RnnSharp checks before computing anything.
+        string message = Fixture.Case(File, "error_forward_sorted_out_of_range").GetProperty("message").GetString()!;
+        var lstm = new Lstm(3, 4);
+        var input = new PackedSequence(Tensor.Zeros(5, 3), Torch.Tensor([2L, 2, 1]), Torch.Tensor([1L, 2]), Torch.Tensor([0L, 1]));
+        (Tensor h0, Tensor c0) = (Tensor.Zeros(1, 2, 4), Tensor.Zeros(1, 2, 4));
+        using IDisposable noGrad = Torch.NoGrad();
+        Tensor output = Tensor.Full([5, 4], float.NaN);
+
+        Action allocating = () => lstm.Forward(input, (h0, c0));
+        Action into = () => lstm.Forward(input, (h0, c0), output, Tensor.Zeros(1, 2, 4), Tensor.Zeros(1, 2, 4));
+
+        allocating.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message + "*").Which.ParamName.Should().Be("input");
+        into.Should().Throw<ArgumentOutOfRangeException>().WithMessage(message + "*").Which.ParamName.Should().Be("input");
+        output.ToArray().Should().OnlyContain(v => float.IsNaN(v), "a refused call writes nothing");
     }
 
     private static PackedSequence Packed(JsonElement c, Tensor data) => new(

@@ -89,6 +89,15 @@ internal static class RecurrentArguments
                 ThrowHelper.ThrowBatchSizes(
                     $"say {sizes[0]} sequences, but a sort permutation has shape {ShapeMath.Format(permutation.Shape)} ({permutation.DType})", paramName);
             }
+
+            // PyTorch's index_select of h0 (and h_n) by the permutation refuses it, in these words.
+            foreach (long position in permutation is null ? default : permutation.AsReadOnlyInt64Span())
+            {
+                if ((ulong)position >= (ulong)sizes[0])
+                {
+                    ThrowHelper.ThrowPermutationIndex(position, sizes[0], paramName);
+                }
+            }
         }
     }
 }

@@ -324,6 +324,7 @@ public abstract class RnnBase : Module
         ReadOnlySpan<long> unsorted = input.UnsortedIndices is { } u ? u.AsReadOnlyInt64Span() : default;
         int stateLength = states * batch * state, cellLength = states * batch * HiddenSize;
         int[] offsets = ArrayPool<int>.Shared.Rent(batchSizes.Length + 1);
+        int[] positions = ArrayPool<int>.Shared.Rent(batch);
         float[] scratch = ArrayPool<float>.Shared.Rent(2 * (stateLength + cellLength));
         try
         {
@@ -331,8 +332,9 @@ public abstract class RnnBase : Module
             Memory<float> h0Sorted = scratch.AsMemory(0, stateLength), c0Sorted = scratch.AsMemory(stateLength, cellLength);
             Memory<float> hNSorted = scratch.AsMemory(stateLength + cellLength, stateLength);
             Memory<float> cNSorted = scratch.AsMemory((2 * stateLength) + cellLength, cellLength);
-            ReadOnlyMemory<float> h0Run = h0 is null ? default : Permute(h0.AsReadOnlyMemory(), sorted, states, batch, state, h0Sorted);
-            ReadOnlyMemory<float> c0Run = c0 is null ? default : Permute(c0.AsReadOnlyMemory(), sorted, states, batch, HiddenSize, c0Sorted);
+            Span<int> order = positions.AsSpan(0, batch);
+            ReadOnlyMemory<float> h0Run = h0 is null ? default : Permute(h0.AsReadOnlyMemory(), sorted, states, state, order, h0Sorted);
+            ReadOnlyMemory<float> c0Run = c0 is null ? default : Permute(c0.AsReadOnlyMemory(), sorted, states, HiddenSize, order, c0Sorted);
             Memory<float> hNRun = unsorted.IsEmpty ? hN.AsMemory() : hNSorted;
             Memory<float> cNRun = cN is null ? default : unsorted.IsEmpty ? cN.AsMemory() : cNSorted;
             Stack.Run(
@@ -340,41 +342,40 @@ public abstract class RnnBase : Module
                 output.AsMemory(), hNRun, cNRun);
             if (!unsorted.IsEmpty)
             {
-                Permute(hNSorted, unsorted, states, batch, state, hN.AsMemory());
+                Permute(hNSorted, unsorted, states, state, order, hN.AsMemory());
                 if (cN is not null)
                 {
-                    Permute(cNSorted, unsorted, states, batch, HiddenSize, cN.AsMemory());
+                    Permute(cNSorted, unsorted, states, HiddenSize, order, cN.AsMemory());
                 }
             }
         }
         finally
         {
             ArrayPool<float>.Shared.Return(scratch);
+            ArrayPool<int>.Shared.Return(positions);
             ArrayPool<int>.Shared.Return(offsets);
         }
     }
 
     /// <summary>
-    /// <c>destination[s, n, :] = source[s, index[n], :]</c> over <c>(S, N, size)</c> (PyTorch's <c>index_select(1, index)</c>);
-    /// the source itself when there is no permutation.
+    /// <c>destination[s, n, :] = source[s, index[n], :]</c> over <c>(S, N, size)</c> (PyTorch's <c>index_select(1, index)</c>,
+    /// the indices checked by <see cref="RecurrentArguments.CheckBatchSizesOnly"/>), with <paramref name="positions"/> as
+    /// scratch; the source itself when there is no permutation.
     /// </summary>
-    private static ReadOnlyMemory<float> Permute(ReadOnlyMemory<float> source, ReadOnlySpan<long> index, int states, int batch, int size, Memory<float> destination)
+    private static ReadOnlyMemory<float> Permute(
+        ReadOnlyMemory<float> source, ReadOnlySpan<long> index, int states, int size, Span<int> positions, Memory<float> destination)
     {
         if (index.IsEmpty)
         {
             return source;
         }
 
-        ReadOnlySpan<float> from = source.Span;
-        Span<float> to = destination.Span;
-        for (int s = 0; s < states; s++)
+        for (int n = 0; n < positions.Length; n++)
         {
-            for (int n = 0; n < batch; n++)
-            {
-                from.Slice(((s * batch) + (int)index[n]) * size, size).CopyTo(to.Slice(((s * batch) + n) * size, size));
-            }
+            positions[n] = (int)index[n];
         }
 
+        GatherKernel.Gather(source.Span, states, positions.Length, size, positions, destination.Span);
         return destination;
     }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RnnSharp;
 
 /// <summary>
@@ -19,6 +21,11 @@ public sealed class PackedSequence
     /// </param>
     /// <param name="unsortedIndices">Its inverse: the caller's order back from the sorted one.</param>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> or <paramref name="batchSizes"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="sortedIndices"/> is given without <paramref name="unsortedIndices"/> and is not a 1-D int64
+    /// permutation of <c>0 … N−1</c> (PyTorch: <c>index 2 is out of bounds for dimension 0 with size 2</c>; a repeated
+    /// position, which PyTorch turns into an uninitialised inverse, is refused too).
+    /// </exception>
     public PackedSequence(Tensor data, Tensor batchSizes, Tensor? sortedIndices = null, Tensor? unsortedIndices = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -26,7 +33,7 @@ public sealed class PackedSequence
         Data = data;
         BatchSizes = batchSizes;
         SortedIndices = sortedIndices;
-        UnsortedIndices = unsortedIndices ?? (sortedIndices is null ? null : InvertPermutation(sortedIndices));
+        UnsortedIndices = unsortedIndices ?? (sortedIndices is null ? null : InvertPermutation(sortedIndices, nameof(sortedIndices)));
     }
 
     /// <summary>The packed rows, <c>(Σ BatchSizes, *)</c>.</summary>
@@ -75,13 +82,29 @@ public sealed class PackedSequence
     private static string Repr(Tensor? t) => t?.ToString() ?? "None";
 
     /// <summary>The inverse of an int64 permutation, as PyTorch's <c>invert_permutation</c>.</summary>
-    internal static Tensor InvertPermutation(Tensor permutation)
+    internal static Tensor InvertPermutation(Tensor permutation, string paramName)
     {
+        if (permutation.DType != DType.Int64 || permutation.Dim != 1)
+        {
+            ThrowHelper.ThrowNotAPermutation($"must be a 1-D int64 tensor, got {permutation.DType} of shape {ShapeMath.Format(permutation.Shape)}", paramName);
+        }
+
         ReadOnlySpan<long> p = permutation.AsReadOnlyInt64Span();
         long[] inverse = new long[p.Length];
+        inverse.AsSpan().Fill(-1);
         for (int i = 0; i < p.Length; i++)
         {
-            inverse[checked((int)p[i])] = i;
+            if ((ulong)p[i] >= (ulong)p.Length)
+            {
+                ThrowHelper.ThrowNotAPermutation(null, paramName, string.Create(CultureInfo.InvariantCulture, $"index {p[i]} is out of bounds for dimension 0 with size {p.Length}"));
+            }
+
+            if (inverse[p[i]] >= 0)
+            {
+                ThrowHelper.ThrowNotAPermutation(string.Create(CultureInfo.InvariantCulture, $"is not a permutation: {p[i]} appears twice"), paramName);
+            }
+
+            inverse[p[i]] = i;
         }
 
         return Torch.Tensor(inverse);
