@@ -5,14 +5,14 @@ namespace RnnSharp.Tests.Kernels;
 
 /// <summary>
 /// The GRU cell's vector loops against their oracles, bit for bit: the fused forward against the separate
-/// TensorPrimitives passes, the vectorised backward against the scalar loop, over hidden sizes 1..70, odd batch
+/// passes, the vectorised backward against the scalar loop, over hidden sizes 1..70, odd batch
 /// counts, column chunks, strided h_(t−1), recording or not, and zero h_(t−1).
 /// </summary>
 public sealed class GruCellKernelTests
 {
     [Theory]
     [MemberData(nameof(CellKernelTestData.HiddenSizes), MemberType = typeof(CellKernelTestData))]
-    public void ForwardFused_EveryChunkOfFourUnitsOrMore_MatchesTensorPrimitivesPassesBitForBit(int hidden)
+    public void ForwardFused_EveryChunk_MatchesSeparatePassesBitForBit(int hidden)
     {
         foreach ((int batch, bool record, int unitStart, int unitEnd) in CellKernelTestData.ForwardCases(hidden))
         {

@@ -5,14 +5,14 @@ namespace RnnSharp.Tests.Kernels;
 
 /// <summary>
 /// The LSTM cell's vector loops against their oracles, bit for bit: the fused forward against the separate
-/// TensorPrimitives passes, the vectorised backward against the scalar loop, over hidden sizes 1..70 (every
+/// passes, the vectorised backward against the scalar loop, over hidden sizes 1..70 (every
 /// Vector512/Vector256/scalar split), odd batch counts, column chunks, recording or not, and zero c_(t−1).
 /// </summary>
 public sealed class LstmCellKernelTests
 {
     [Theory]
     [MemberData(nameof(CellKernelTestData.HiddenSizes), MemberType = typeof(CellKernelTestData))]
-    public void ForwardFused_EveryChunkOfFourUnitsOrMore_MatchesTensorPrimitivesPassesBitForBit(int hidden)
+    public void ForwardFused_EveryChunk_MatchesSeparatePassesBitForBit(int hidden)
     {
         foreach ((int batch, bool record, int unitStart, int unitEnd) in CellKernelTestData.ForwardCases(hidden))
         {

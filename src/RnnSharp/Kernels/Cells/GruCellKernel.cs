@@ -55,7 +55,7 @@ internal sealed class GruCellKernel : RecurrentCellKernel
         {
             int j = ForwardLanes<Lanes512>(step, row, unitStart, unitEnd);
             j = ForwardLanes<Lanes256>(step, row, j, unitEnd);
-            ForwardRow(step, row, j, unitEnd, vectorExp: true);
+            ForwardRow(step, row, j, unitEnd);
         }
     }
 
@@ -98,8 +98,9 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     }
 
     /// <summary>
-    /// The gate math as separate <see cref="TensorPrimitives"/> passes over spans of units (the fused loop's oracle).
-    /// Bit for bit <see cref="ForwardFused"/> on spans of 4 units or more (see <see cref="SigmoidKernel"/>).
+    /// The gate math as separate passes over spans of units (<see cref="SigmoidKernel.Forward"/>,
+    /// <see cref="TanhKernel.Forward"/>, <see cref="TensorPrimitives"/>' arithmetic): the fused loop's oracle, bit for bit
+    /// <see cref="ForwardFused"/> on any span.
     /// </summary>
     internal static void ForwardSpans(in CellForward step, int unitStart, int unitEnd)
     {
@@ -120,9 +121,9 @@ internal sealed class GruCellKernel : RecurrentCellKernel
             }
 
             TensorPrimitives.Add(hg.Slice(unitStart, units), xg.Slice(unitStart, units), r);
-            TensorPrimitives.Sigmoid(r, r);
+            SigmoidKernel.Forward(r, r);
             TensorPrimitives.Add(hg.Slice(hidden + unitStart, units), xg.Slice(hidden + unitStart, units), z);
-            TensorPrimitives.Sigmoid(z, z);
+            SigmoidKernel.Forward(z, z);
 
             // n = tanh(i_n + (h_n ⊙ r)). The product goes where n will be when recording (h_n is kept already),
             // else over h_n itself, which nothing reads afterwards; n then replaces i_n.
@@ -144,16 +145,15 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     {
         for (int row = 0; row < step.Batch; row++)
         {
-            ForwardRow(step, row, unitStart, unitEnd, vectorExp: false);
+            ForwardRow(step, row, unitStart, unitEnd);
         }
     }
 
     /// <summary>
     /// Units <c>[unitStart, unitEnd)</c> of batch row <paramref name="row"/>, element by element, σ with
-    /// <see cref="SigmoidKernel.Lane"/> (<paramref name="vectorExp"/>: the vector loops' bits) or
-    /// <see cref="SigmoidKernel.Reference"/>.
+    /// <see cref="SigmoidKernel.Lane"/> (the vector loops' bits).
     /// </summary>
-    private static void ForwardRow(in CellForward step, int row, int unitStart, int unitEnd, bool vectorExp)
+    private static void ForwardRow(in CellForward step, int row, int unitStart, int unitEnd)
     {
         int hidden = step.Hidden, width = 3 * hidden;
         ReadOnlySpan<float> hg = step.Gates.Slice(row * width, width);
@@ -161,8 +161,8 @@ internal sealed class GruCellKernel : RecurrentCellKernel
         Span<float> saved = step.Saved.IsEmpty ? default : step.Saved.Slice(row * 4 * hidden, 4 * hidden);
         for (int j = unitStart; j < unitEnd; j++)
         {
-            float r = Sigmoid(hg[j] + xg[j], vectorExp);
-            float z = Sigmoid(hg[hidden + j] + xg[hidden + j], vectorExp);
+            float r = SigmoidKernel.Lane(hg[j] + xg[j]);
+            float z = SigmoidKernel.Lane(hg[hidden + j] + xg[hidden + j]);
             float hn = hg[(2 * hidden) + j];
             float n = TanhKernel.Reference(xg[(2 * hidden) + j] + (hn * r));
             if (!saved.IsEmpty)
@@ -176,8 +176,6 @@ internal sealed class GruCellKernel : RecurrentCellKernel
             step.H[(row * step.HStride) + j] = ((step.HPrevious[(row * step.HPreviousStride) + j] - n) * z) + n;
         }
     }
-
-    private static float Sigmoid(float x, bool vectorExp) => vectorExp ? SigmoidKernel.Lane(x) : SigmoidKernel.Reference(x);
 
     /// <inheritdoc/>
     public override void Backward(in CellBackward step)

@@ -54,7 +54,7 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
         {
             int j = ForwardLanes<Lanes512>(step, n, unitStart, unitEnd);
             j = ForwardLanes<Lanes256>(step, n, j, unitEnd);
-            ForwardRow(step, n, j, unitEnd, vectorExp: true);
+            ForwardRow(step, n, j, unitEnd);
         }
     }
 
@@ -98,8 +98,9 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     }
 
     /// <summary>
-    /// The gate math as separate <see cref="TensorPrimitives"/> passes over spans of units (the fused loop's oracle).
-    /// Bit for bit <see cref="ForwardFused"/> on spans of 4 units or more (see <see cref="SigmoidKernel"/>).
+    /// The gate math as separate passes over spans of units (<see cref="SigmoidKernel.Forward"/>,
+    /// <see cref="TanhKernel.Forward"/>, <see cref="TensorPrimitives"/>' arithmetic): the fused loop's oracle, bit for bit
+    /// <see cref="ForwardFused"/> on any span.
     /// </summary>
     internal static void ForwardSpans(in CellForward step, int unitStart, int unitEnd)
     {
@@ -113,10 +114,10 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
             Span<float> f = activated.Slice(hidden + unitStart, units);
             Span<float> g = activated.Slice((2 * hidden) + unitStart, units);
             Span<float> o = activated.Slice((3 * hidden) + unitStart, units);
-            TensorPrimitives.Sigmoid(a.Slice(unitStart, units), i);
-            TensorPrimitives.Sigmoid(a.Slice(hidden + unitStart, units), f);
+            SigmoidKernel.Forward(a.Slice(unitStart, units), i);
+            SigmoidKernel.Forward(a.Slice(hidden + unitStart, units), f);
             TanhKernel.Forward(a.Slice((2 * hidden) + unitStart, units), g);
-            TensorPrimitives.Sigmoid(a.Slice((3 * hidden) + unitStart, units), o);
+            SigmoidKernel.Forward(a.Slice((3 * hidden) + unitStart, units), o);
 
             // c_t = (f ⊙ c_(t−1)) + (i ⊙ g), each product rounded, as ATen's (forgetgate * cx).add_(ingate * cellgate).
             Span<float> c = step.C.Slice((n * hidden) + unitStart, units);
@@ -140,24 +141,23 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     {
         for (int n = 0; n < step.Batch; n++)
         {
-            ForwardRow(step, n, unitStart, unitEnd, vectorExp: false);
+            ForwardRow(step, n, unitStart, unitEnd);
         }
     }
 
     /// <summary>
     /// Units <c>[unitStart, unitEnd)</c> of batch row <paramref name="n"/>, element by element, σ with
-    /// <see cref="SigmoidKernel.Lane"/> (<paramref name="vectorExp"/>: the vector loops' bits) or
-    /// <see cref="SigmoidKernel.Reference"/>.
+    /// <see cref="SigmoidKernel.Lane"/> (the vector loops' bits).
     /// </summary>
-    private static void ForwardRow(in CellForward step, int n, int unitStart, int unitEnd, bool vectorExp)
+    private static void ForwardRow(in CellForward step, int n, int unitStart, int unitEnd)
     {
         int hidden = step.Hidden, width = 4 * hidden;
         Span<float> a = step.Gates.Slice(n * width, width);
         Span<float> activated = step.Saved.IsEmpty ? a : step.Saved.Slice(n * width, width);
         for (int j = unitStart; j < unitEnd; j++)
         {
-            float i = Sigmoid(a[j], vectorExp), f = Sigmoid(a[hidden + j], vectorExp);
-            float g = TanhKernel.Reference(a[(2 * hidden) + j]), o = Sigmoid(a[(3 * hidden) + j], vectorExp);
+            float i = SigmoidKernel.Lane(a[j]), f = SigmoidKernel.Lane(a[hidden + j]);
+            float g = TanhKernel.Reference(a[(2 * hidden) + j]), o = SigmoidKernel.Lane(a[(3 * hidden) + j]);
             activated[j] = i;
             activated[hidden + j] = f;
             activated[(2 * hidden) + j] = g;
@@ -167,8 +167,6 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
             step.H[(n * step.HStride) + j] = o * TanhKernel.Reference(c);
         }
     }
-
-    private static float Sigmoid(float x, bool vectorExp) => vectorExp ? SigmoidKernel.Lane(x) : SigmoidKernel.Reference(x);
 
     /// <inheritdoc/>
     public override void Backward(in CellBackward step)
