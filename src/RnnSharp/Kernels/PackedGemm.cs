@@ -171,6 +171,13 @@ internal static class PackedGemm
                     int mr = Math.Min(rowStep, m - i);
                     ReadOnlySpan<float> aBlock = a[(i * lda)..];
                     var block = new Block(i, p * PanelWidth, mr, columns);
+                    if (!addend.IsEmpty)
+                    {
+                        // The addend (a step's input projection, written long before, often no longer in any cache) is read
+                        // only by the epilogue, after the whole k loop: fetch its tile now, while the k loop runs.
+                        CachePrefetch.Rows32(in addend[(i * ldAddend) + (p * PanelWidth)], ldAddend, mr);
+                    }
+
                     if (simd == SimdLevel.Vector512)
                     {
                         // Each element is the same FMA chain in either kernel: the row blocking never changes a result.
