@@ -153,14 +153,23 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         Span<float> inputGates = b.InputGates.Span.Slice(offset * columns, batch * columns);
         Span<float> gates = cell.ProductIsOutput ? output : b.StepGates.Span[..(batch * columns)];
         int gatesStride = cell.ProductIsOutput ? _outputWidth : columns;
-        int packedGate = PackedGemm.PackedLength(hidden, state);
-        for (int g = 0; g < cell.Gates; g++)
+        ReadOnlySpan<float> addend = cell.AddsInputInProduct ? inputGates : default;
+        if (w.WeightHhWhole.Length > 0)
         {
-            PackedGemm.Multiply(
-                previous, previousStride, w.WeightHh.AsSpan(g * packedGate, packedGate),
-                w.BiasHh.Length == 0 ? default : w.BiasHh.AsSpan(g * hidden, hidden),
-                cell.AddsInputInProduct ? inputGates[(g * hidden)..] : default, columns,
-                gates[(g * hidden)..], gatesStride, batch, hidden, state, panelStart, panelEnd);
+            // H under one panel: the step is one chunk, and one product covers every gate.
+            PackedGemm.Multiply(previous, previousStride, w.WeightHhWhole, w.BiasHh, addend, columns, gates, gatesStride, batch, columns, state);
+        }
+        else
+        {
+            int packedGate = PackedGemm.PackedLength(hidden, state);
+            for (int g = 0; g < cell.Gates; g++)
+            {
+                PackedGemm.Multiply(
+                    previous, previousStride, w.WeightHh.AsSpan(g * packedGate, packedGate),
+                    w.BiasHh.Length == 0 ? default : w.BiasHh.AsSpan(g * hidden, hidden),
+                    addend.IsEmpty ? default : addend[(g * hidden)..], columns,
+                    gates[(g * hidden)..], gatesStride, batch, hidden, state, panelStart, panelEnd);
+            }
         }
 
         bool projects = w.WeightHr.Length > 0;

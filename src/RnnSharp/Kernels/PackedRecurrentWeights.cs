@@ -8,11 +8,13 @@ namespace RnnSharp.Kernels;
 /// <c>W_ih</c> <c>(G·H, I)</c> is packed whole, for the input projection of all steps. <c>W_hh</c> <c>(G·H, P)</c> is
 /// packed gate block by gate block, each an <c>(H, P)</c> matrix of its own, so that the column panels of a step's
 /// product cover the same hidden units in every gate whatever <c>H</c> is, and the cell's gate math can follow
-/// each chunk of the product at once. <c>W_hr</c> <c>(P, H)</c> (LSTM with <c>proj_size</c>) is packed whole.
+/// each chunk of the product at once (small layers also keep it packed whole, <see cref="WeightHhWhole"/>). <c>W_hr</c> <c>(P, H)</c> (LSTM with <c>proj_size</c>) is packed whole.
 /// </remarks>
 internal sealed class PackedDirection
 {
-    public PackedDirection(int gates, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, Tensor? weightHr = null)
+    /// <summary>Packs one direction's weights; <paramref name="packWhole"/> = false leaves out <see cref="WeightHhWhole"/> (for tests of the per-gate path).</summary>
+    public PackedDirection(
+        int gates, Tensor weightIh, Tensor weightHh, Tensor? biasIh, Tensor? biasHh, Tensor? weightHr = null, bool packWhole = true)
     {
         Gates = gates;
         HiddenSize = weightHh.Size(0) / gates;
@@ -26,6 +28,13 @@ internal sealed class PackedDirection
         for (int g = 0; g < gates; g++)
         {
             PackedGemm.Pack(hh.Slice(g * HiddenSize * StateSize, HiddenSize * StateSize), HiddenSize, StateSize, WeightHh.AsSpan(g * gateLength, gateLength));
+        }
+
+        WeightHhWhole = [];
+        if (packWhole && gates > 1 && HiddenSize < PackedGemm.PanelWidth)
+        {
+            WeightHhWhole = new float[PackedGemm.PackedLength(GateColumns, StateSize)];
+            PackedGemm.Pack(hh, GateColumns, StateSize, WeightHhWhole);
         }
 
         WeightHr = [];
@@ -59,6 +68,14 @@ internal sealed class PackedDirection
 
     /// <summary><c>W_hh</c> <c>(G·H, P)</c>, packed per gate block.</summary>
     public float[] WeightHh { get; }
+
+    /// <summary>
+    /// <c>W_hh</c> packed whole, as <c>W_ih</c> is, when <c>H</c> is under one panel and there are several gates
+    /// (else empty): a step's product is then one call instead of one per gate — one kernel call where each gate's
+    /// panel would hold <c>H</c> real columns of 32. A step of such a layer is always a single chunk, and every
+    /// element is the same chain of fused multiply-adds either way.
+    /// </summary>
+    public float[] WeightHhWhole { get; }
 
     /// <summary><c>W_hr</c> <c>(P, H)</c>, packed, or empty without projection.</summary>
     public float[] WeightHr { get; }
