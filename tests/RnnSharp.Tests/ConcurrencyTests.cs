@@ -222,6 +222,42 @@ public sealed class ConcurrencyTests
             .Which.ParamName.Should().Be("numThreads");
     }
 
+    [Theory]
+    [InlineData("LSTM", 16, 256, 2, 2)] // with one helper, the two directions' backwards run at once, one per thread
+    [InlineData("GRU", 16, 256, 2, 2)]
+    [InlineData("LSTM", 24, 200, 1, 1)] // one direction: products, transposes and sums split over threads
+    public void Backward_AnyLayerKind_TwoThreadsVersusOne_GivesIdenticalGradients(string kind, int batch, int hidden, int layers, int directions)
+    {
+        RnnBase module = kind == "LSTM"
+            ? new Lstm(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3))
+            : new Gru(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3));
+        Tensor input = Torch.Rand([9, batch, 48], new Generator(4));
+        Tensor h0 = Torch.Rand([layers * directions, batch, hidden], new Generator(5));
+        Tensor c0 = Torch.Rand([layers * directions, batch, hidden], new Generator(6));
+        Tensor gradOutput = Torch.Rand([9, batch, directions * hidden], new Generator(7));
+        Tensor gradHN = Torch.Rand([layers * directions, batch, hidden], new Generator(8));
+        Tensor[] Run()
+        {
+            module.ZeroGrad();
+            Tensor x = input.Detach().RequiresGrad_(), h = h0.Detach().RequiresGrad_(), c = c0.Detach().RequiresGrad_();
+            (Tensor output, Tensor hN, Tensor? cN) = module is Lstm l
+                ? l.Forward(x, (h, c)) is var r ? (r.Output, r.HN, r.CN) : default
+                : ((Gru)module).Forward(x, h) is var g ? (g.Output, g.HN, null) : default;
+            Tensor loss = (output * gradOutput).Sum() + (hN * gradHN).Sum() + (cN is null ? Tensor.Zeros([]) : (cN * gradHN).Sum());
+            loss.Backward();
+            return [x.Grad!, h.Grad!, .. cN is null ? Array.Empty<Tensor>() : [c.Grad!], .. module.Parameters().Select(p => p.Grad!)];
+        }
+
+        Tensor[] single = WithThreads(1, Run);
+        Tensor[] multi = WithThreads(Environment.ProcessorCount, Run);
+
+        multi.Should().HaveSameCount(single);
+        for (int i = 0; i < single.Length; i++)
+        {
+            TensorAssert.BitEqual(multi[i], single[i], $"gradient {i}");
+        }
+    }
+
     private static RnnOutput IntoFresh(Rnn rnn, Tensor input, RnnOutput like)
     {
         var output = Tensor.Zeros(like.Output.Shape.ToArray());

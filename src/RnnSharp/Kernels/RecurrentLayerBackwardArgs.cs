@@ -86,7 +86,7 @@ internal readonly ref struct RecurrentLayerSaved
     public ReadOnlySpan<float> GradCN { get; init; }
 }
 
-internal readonly ref struct RecurrentLayerGradients
+internal readonly struct RecurrentLayerGradients
 {
     /// <summary><c>dL/d input</c> <c>(L, N, I)</c>: written, or added to when <see cref="AccumulateInput"/> is set.</summary>
     public Memory<float> Input { get; init; }

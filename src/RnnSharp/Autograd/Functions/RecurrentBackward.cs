@@ -254,14 +254,20 @@ internal sealed class RecurrentBackward : Node
         int workspaceLength = Packed
             ? PackedRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, columns, hidden, stack.Cell, state, stack.Projects)
             : ReferenceRecurrentLayer.BackwardWorkspaceLength(_seqLen, _batch, hidden);
-        float[] scratch = ArrayPool<float>.Shared.Rent((3 * rows * columns) + workspaceLength);
         HelperTeam? team = Packed ? stack.AcquireTeam(_seqLen, _batch) : null;
+
+        // With exactly one helper, a bidirectional layer's two directions run at once, one per thread, as in the
+        // forward: each needs its own workspace, and the second writes its share of dx apart, added afterwards.
+        bool pairDirections = directions == 2 && team is { Helpers: 1 };
+        int copies = pairDirections ? 2 : 1;
+        float[] scratch = ArrayPool<float>.Shared.Rent(((2 + copies) * rows * columns) + (copies * workspaceLength));
         try
         {
             Memory<float> gradA = scratch.AsMemory(0, rows * columns);
             Memory<float> spare = scratch.AsMemory(rows * columns, rows * columns);
-            Span<float> x = scratch.AsSpan(2 * rows * columns, rows * columns);
-            Memory<float> workspace = scratch.AsMemory(3 * rows * columns, workspaceLength);
+            Memory<float> x = scratch.AsMemory(2 * rows * columns, rows * columns);
+            Memory<float> secondDx = pairDirections ? scratch.AsMemory(3 * rows * columns, rows * columns) : default;
+            Memory<float> workspaces = scratch.AsMemory((2 + copies) * rows * columns, copies * workspaceLength);
 
             // The top layer's output gradient, seq-first; zeros when only h_n (or c_n) received one.
             Memory<float> gradOutput = gradA[..(rows * width)];
@@ -281,13 +287,11 @@ internal sealed class RecurrentBackward : Node
                 gradOutput.Span.Clear();
             }
 
-            ReadOnlySpan<float> gradHN = gradOutputs[1] is { } gh ? gh.AsReadOnlySpan() : default;
-            ReadOnlySpan<float> gradCN = gradOutputs.Length > 2 && gradOutputs[2] is { } gc ? gc.AsReadOnlySpan() : default;
+            ReadOnlyMemory<float> gradHN = gradOutputs[1] is { } gh ? gh.AsReadOnlyMemory() : default;
+            ReadOnlyMemory<float> gradCN = gradOutputs.Length > 2 && gradOutputs[2] is { } gc ? gc.AsReadOnlyMemory() : default;
             int stepState = _batch * state, stepCell = _batch * hidden;
             for (int layer = layers - 1; layer >= lowest; layer--)
             {
-                int layerInputSize = layer == 0 ? inputSize : width;
-                ReadOnlySpan<float> states = Hidden(layer).Span;
 
                 // Gradient of this layer's input: the next layer down's output gradient, or the caller's input gradient.
                 Memory<float> dx = layer > lowest ? spare[..(rows * width)]
@@ -295,11 +299,13 @@ internal sealed class RecurrentBackward : Node
                     : default;
 
                 // This layer's input, seq-first, when a dW_ih needs it.
-                ReadOnlySpan<float> layerInput = default;
+                ReadOnlyMemory<float> layerInput = default;
                 if (NeedsAnyWeightIh(layer, directions, perDirection))
                 {
-                    layerInput = LayerInput(layer, input, transpose, x[..(rows * layerInputSize)]);
+                    layerInput = LayerInput(layer, input, transpose, x[..(rows * (layer == 0 ? inputSize : width))]);
                 }
+
+                DirectionPairBackward? pair = pairDirections ? DirectionPairBackward.For(this) : null;
 
                 for (int direction = 0; direction < directions; direction++)
                 {
@@ -307,40 +313,14 @@ internal sealed class RecurrentBackward : Node
                     DirectionWeights w = stack.Weights[index];
                     int p = 3 + (index * perDirection);
                     bool bias = w.BiasIh is not null;
-                    var saved = new RecurrentLayerSaved
-                    {
-                        Input = layerInput,
-                        Hidden = states,
-                        H0 = h0 is null ? default : h0.AsReadOnlySpan().Slice(index * stepState, stepState),
-                        C0 = c0 is null ? default : c0.AsReadOnlySpan().Slice(index * stepCell, stepCell),
-                        WeightIh = w.WeightIh.AsReadOnlySpan(),
-                        WeightHh = w.WeightHh.AsReadOnlySpan(),
-                        WeightHr = w.WeightHr is null ? default : w.WeightHr.AsReadOnlySpan(),
-                        GradOutput = gradOutput,
-                        GradHN = gradHN.IsEmpty ? default : gradHN.Slice(index * stepState, stepState),
-                        GradCN = gradCN.IsEmpty ? default : gradCN.Slice(index * stepCell, stepCell),
-                        CellSaved = CellSaved(index).Span,
-                        Cells = Cells(index).Span,
-                        Projections = Projections(index).Span,
-                        SeqLen = _seqLen,
-                        Batch = _batch,
-                        Layout = _layout,
-                        InputSize = layerInputSize,
-                        HiddenSize = hidden,
-                        StateSize = state,
-                        Width = width,
-                        ColumnOffset = direction * state,
-                        Reverse = direction == 1,
-                        Cell = stack.Cell,
-                        Nonlinearity = stack.Cell is ElmanCellKernel elman ? elman.Nonlinearity : Nonlinearity.Tanh,
-                    };
                     Tensor? biasIhGrad = bias ? grads[p + 2] : null;
                     Tensor? biasHhGrad = bias ? grads[p + 3] : null;
                     Tensor? weightHrGrad = w.WeightHr is null ? null : grads[p + (bias ? 4 : 2)];
+                    bool apart = pair is not null && direction == 1 && !dx.IsEmpty;
                     var gradients = new RecurrentLayerGradients
                     {
-                        Input = dx,
-                        AccumulateInput = direction == 1,
+                        Input = apart ? secondDx[..dx.Length] : dx,
+                        AccumulateInput = direction == 1 && !apart,
                         WeightIh = grads[p] is { } gw ? gw.AsMemory() : default,
                         WeightHh = grads[p + 1] is { } gu ? gu.AsMemory() : default,
                         Bias = (Packed ? biasIhGrad : biasIhGrad ?? biasHhGrad) is { } db ? db.AsMemory() : default,
@@ -349,18 +329,32 @@ internal sealed class RecurrentBackward : Node
                         H0 = grads[1] is { } g0 ? g0.AsMemory().Slice(index * stepState, stepState) : default,
                         C0 = grads[2] is { } gc0 ? gc0.AsMemory().Slice(index * stepCell, stepCell) : default,
                     };
-                    if (Packed)
+                    var args = new DirectionArgs(
+                        layer, direction, layerInput, gradOutput,
+                        gradHN.IsEmpty ? default : gradHN.Slice(index * stepState, stepState),
+                        gradCN.IsEmpty ? default : gradCN.Slice(index * stepCell, stepCell),
+                        h0, c0);
+                    if (pair is not null)
                     {
-                        PackedRecurrentLayer.Backward(saved, gradients, workspace, team);
+                        pair.Set(direction, args, gradients, workspaces.Slice(direction * workspaceLength, workspaceLength));
+                        continue;
                     }
-                    else
+
+                    BackwardDirection(args, gradients, workspaces[..workspaceLength], team);
+                    if (!Packed && biasIhGrad is not null && biasHhGrad is not null)
                     {
-                        ReferenceRecurrentLayer.Backward(saved, gradients, workspace.Span);
-                        if (biasIhGrad is not null && biasHhGrad is not null)
-                        {
-                            // db_ih and db_hh are the same sum for an Elman cell.
-                            biasIhGrad.AsReadOnlySpan().CopyTo(biasHhGrad.AsSpan());
-                        }
+                        // db_ih and db_hh are the same sum for an Elman cell.
+                        biasIhGrad.AsReadOnlySpan().CopyTo(biasHhGrad.AsSpan());
+                    }
+                }
+
+                if (pair is not null)
+                {
+                    pair.RunBoth(team!);
+                    if (!dx.IsEmpty)
+                    {
+                        // What the second direction's epilogue would have added: the same sum, the same bits.
+                        TensorPrimitives.Add(secondDx.Span[..dx.Length], dx.Span, dx.Span);
                     }
                 }
 
@@ -405,28 +399,128 @@ internal sealed class RecurrentBackward : Node
     }
 
     /// <summary>The input the forward fed layer <paramref name="layer"/>, seq-first: the caller's input, or the layer below's outputs after dropout.</summary>
-    private ReadOnlySpan<float> LayerInput(int layer, Tensor? input, bool transpose, Span<float> scratch)
+    private ReadOnlyMemory<float> LayerInput(int layer, Tensor? input, bool transpose, Memory<float> scratch)
     {
         if (layer > 0)
         {
-            ReadOnlySpan<float> below = Hidden(layer - 1).Span;
+            Memory<float> below = Hidden(layer - 1);
             if (!Dropout)
             {
                 return below;
             }
 
-            TensorPrimitives.Multiply(below, Mask(layer - 1).Span, scratch);
+            TensorPrimitives.Multiply(below.Span, Mask(layer - 1).Span, scratch.Span);
             return scratch;
         }
 
-        ReadOnlySpan<float> x = input!.AsReadOnlySpan();
+        ReadOnlyMemory<float> x = input!.AsReadOnlyMemory();
         if (!transpose)
         {
             return x;
         }
 
-        RecurrentStack.SwapFirstTwoDims(x, scratch, _batch, _seqLen, _stack.InputSize);
+        RecurrentStack.SwapFirstTwoDims(x.Span, scratch.Span, _batch, _seqLen, _stack.InputSize);
         return scratch;
+    }
+
+    /// <summary>
+    /// One direction of one layer: its saved tensors and the gradients flowing in, as <see cref="BackwardDirection"/>
+    /// builds <see cref="RecurrentLayerSaved"/> from them (on whichever thread runs it).
+    /// </summary>
+    private readonly record struct DirectionArgs(
+        int Layer, int Direction, ReadOnlyMemory<float> LayerInput, ReadOnlyMemory<float> GradOutput,
+        ReadOnlyMemory<float> GradHN, ReadOnlyMemory<float> GradCN, Tensor? H0, Tensor? C0);
+
+    /// <summary>The backward of one direction of one layer, on the packed engine (over <paramref name="team"/>) or the reference kernel.</summary>
+    private void BackwardDirection(in DirectionArgs a, in RecurrentLayerGradients gradients, Memory<float> workspace, HelperTeam? team)
+    {
+        RecurrentStack stack = _stack;
+        int index = (a.Layer * stack.Directions) + a.Direction, state = stack.StateSize, hidden = stack.HiddenSize;
+        int stepState = _batch * state, stepCell = _batch * hidden;
+        DirectionWeights w = stack.Weights[index];
+        var saved = new RecurrentLayerSaved
+        {
+            Input = a.LayerInput.Span,
+            Hidden = Hidden(a.Layer).Span,
+            H0 = a.H0 is null ? default : a.H0.AsReadOnlySpan().Slice(index * stepState, stepState),
+            C0 = a.C0 is null ? default : a.C0.AsReadOnlySpan().Slice(index * stepCell, stepCell),
+            WeightIh = w.WeightIh.AsReadOnlySpan(),
+            WeightHh = w.WeightHh.AsReadOnlySpan(),
+            WeightHr = w.WeightHr is null ? default : w.WeightHr.AsReadOnlySpan(),
+            GradOutput = a.GradOutput,
+            GradHN = a.GradHN.Span,
+            GradCN = a.GradCN.Span,
+            CellSaved = CellSaved(index).Span,
+            Cells = Cells(index).Span,
+            Projections = Projections(index).Span,
+            SeqLen = _seqLen,
+            Batch = _batch,
+            Layout = _layout,
+            InputSize = a.Layer == 0 ? stack.InputSize : stack.Width,
+            HiddenSize = hidden,
+            StateSize = state,
+            Width = stack.Width,
+            ColumnOffset = a.Direction * state,
+            Reverse = a.Direction == 1,
+            Cell = stack.Cell,
+            Nonlinearity = stack.Cell is ElmanCellKernel elman ? elman.Nonlinearity : Nonlinearity.Tanh,
+        };
+        if (Packed)
+        {
+            PackedRecurrentLayer.Backward(saved, gradients, workspace, team);
+        }
+        else
+        {
+            ReferenceRecurrentLayer.Backward(saved, gradients, workspace.Span);
+        }
+    }
+
+    /// <summary>
+    /// The two directions of one bidirectional layer as two chunks of one round, so that the caller and a helper each
+    /// run one direction's whole backward. Each computes exactly what it computes alone: the same bits.
+    /// </summary>
+    private sealed class DirectionPairBackward : IChunkedWork
+    {
+        [ThreadStatic]
+        private static DirectionPairBackward? t_pair;
+
+        private readonly DirectionArgs[] _args = new DirectionArgs[2];
+        private readonly RecurrentLayerGradients[] _gradients = new RecurrentLayerGradients[2];
+        private readonly Memory<float>[] _workspaces = new Memory<float>[2];
+        private RecurrentBackward? _node;
+
+        /// <summary>This thread's instance, for one layer of <paramref name="node"/>.</summary>
+        public static DirectionPairBackward For(RecurrentBackward node)
+        {
+            DirectionPairBackward pair = t_pair ??= new DirectionPairBackward();
+            pair._node = node;
+            return pair;
+        }
+
+        public void Set(int direction, in DirectionArgs args, in RecurrentLayerGradients gradients, Memory<float> workspace)
+        {
+            _args[direction] = args;
+            _gradients[direction] = gradients;
+            _workspaces[direction] = workspace;
+        }
+
+        public void RunBoth(HelperTeam team)
+        {
+            try
+            {
+                team.Run(this, 2);
+            }
+            finally
+            {
+                // Drop the references: the buffers go back to their pools after the call.
+                Array.Clear(_args);
+                Array.Clear(_gradients);
+                Array.Clear(_workspaces);
+                _node = null;
+            }
+        }
+
+        public void Run(int chunk) => _node!.BackwardDirection(_args[chunk], _gradients[chunk], _workspaces[chunk], team: null);
     }
 }
 
