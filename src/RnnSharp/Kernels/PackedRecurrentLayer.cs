@@ -18,6 +18,13 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// <summary>Projection rows per chunk: a multiple of the GEMM's row block.</summary>
     private const int ProjectionRowsPerChunk = 144;
 
+    /// <summary>
+    /// The input projection is computed this many bytes of gates at a time (at least one step's), just before the
+    /// steps that read them, instead of all steps up front: the gates are then read from cache, and the stream of
+    /// projections never evicts <c>W_hh</c>, which every step reads whole, from the last-level cache.
+    /// </summary>
+    private const int ProjectionBytes = 1 << 20;
+
     /// <summary>Below this many FLOPs per time step (about 25 µs of one core), steps run on the calling thread alone.</summary>
     private const double ParallelStepFlops = 4e6;
 
@@ -42,6 +49,9 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     private int _rows;
     private int _carried;
     private int _panelsPerChunk;
+    private int _projectionFirst;
+    private int _projectionRows;
+    private int _projectionPanelGroups;
 
     private PackedRecurrentLayer()
     {
@@ -74,11 +84,13 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// <paramref name="reverse"/> is set. With a variable-length layout each step multiplies only its own rows; a
     /// sequence's <c>h_n</c> (and <c>c_n</c>) is its state after its own last step, and the reverse direction starts
     /// each sequence from its own end, from h0 (as ATen's <c>ReversedPackedLayer</c>). <paramref name="team"/> may be
-    /// <see langword="null"/> to run on the calling thread only.
+    /// <see langword="null"/> to run on the calling thread only. The input projection is computed
+    /// <paramref name="projectionSteps"/> steps at a time (0: as many as fit <see cref="ProjectionBytes"/>; the
+    /// buffer must hold that many steps' rows), which never changes a result.
     /// </summary>
     public static void Run(
         RecurrentCellKernel cell, StepLayout layout, PackedDirection weights, bool reverse, int outputWidth,
-        int columnOffset, in LayerBuffers buffers, Span<float> hN, Span<float> cN, HelperTeam? team)
+        int columnOffset, in LayerBuffers buffers, Span<float> hN, Span<float> cN, HelperTeam? team, int projectionSteps = 0)
     {
         PackedRecurrentLayer job = t_instance ??= new PackedRecurrentLayer();
         job._buffers = buffers;
@@ -90,7 +102,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         job._columnOffset = columnOffset;
         try
         {
-            job.RunAll(reverse, hN, cN, team);
+            job.RunAll(reverse, hN, cN, team, projectionSteps > 0 ? projectionSteps : ProjectionSteps(layout.Steps, layout.Batch, weights.GateColumns));
         }
         finally
         {
@@ -126,16 +138,54 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         }
     }
 
+    /// <summary>
+    /// Rows <c>[_projectionFirst, _projectionFirst + _projectionRows)</c> of the input, projected into the start of
+    /// the gates buffer: chunk = row block × group of column panels (few rows still give every thread work).
+    /// </summary>
     private void ProjectInput(int chunk)
     {
         PackedDirection w = _weights!;
         int columns = w.GateColumns;
-        int rows = _layout.Rows;
-        int first = chunk * ProjectionRowsPerChunk;
-        int count = Math.Min(ProjectionRowsPerChunk, rows - first);
+        int block = chunk / _projectionPanelGroups, group = chunk % _projectionPanelGroups;
+        int first = block * ProjectionRowsPerChunk;
+        int count = Math.Min(ProjectionRowsPerChunk, _projectionRows - first);
+        int panels = PackedGemm.Panels(columns), perGroup = (panels + _projectionPanelGroups - 1) / _projectionPanelGroups;
         PackedGemm.Multiply(
-            _buffers.Input.Span[(first * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
-            _buffers.InputGates.Span[(first * columns)..], columns, count, columns, w.InputSize);
+            _buffers.Input.Span[((_projectionFirst + first) * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
+            _buffers.InputGates.Span[(first * columns)..], columns, count, columns, w.InputSize,
+            group * perGroup, (group + 1) * perGroup);
+    }
+
+    /// <summary>
+    /// The steps whose input projection is computed together: as many as fit <see cref="ProjectionBytes"/> (at least
+    /// one), or all of them. The gates buffer holds <see cref="InputGatesRows"/> rows.
+    /// </summary>
+    private static int ProjectionSteps(int steps, int batch, int columns) =>
+        Math.Clamp(ProjectionBytes / Math.Max(1, batch * columns * sizeof(float)), 1, Math.Max(1, steps));
+
+    /// <summary>The rows of input projection a layer's gates buffer (<see cref="LayerBuffers.InputGates"/>) must hold.</summary>
+    public static int InputGatesRows(StepLayout layout, int columns) =>
+        Math.Min(layout.Rows, ProjectionSteps(layout.Steps, layout.Batch, columns) * layout.Batch);
+
+    /// <summary>Projects the input rows of run steps <c>[first, end)</c> (steps taken in reverse when <paramref name="reverse"/>).</summary>
+    private void Project(int first, int end, bool reverse, HelperTeam? team)
+    {
+        int steps = _layout.Steps;
+        int rowStart = _layout.Offset(reverse ? steps - end : first), rowEnd = _layout.Offset(reverse ? steps - first : end);
+        _projectionFirst = rowStart;
+        _projectionRows = rowEnd - rowStart;
+        if (_projectionRows == 0)
+        {
+            return;
+        }
+
+        int blocks = (_projectionRows + ProjectionRowsPerChunk - 1) / ProjectionRowsPerChunk;
+        int threads = team is null ? 1 : team.Helpers + 1;
+        bool parallel = team is not null
+            && 2.0 * _projectionRows * _weights!.GateColumns * _weights.InputSize >= ParallelProjectionFlops / 8;
+        _projectionPanelGroups = parallel ? Math.Clamp((4 * threads) / blocks, 1, PackedGemm.Panels(_weights!.GateColumns)) : 1;
+        _phase = Phase.InputProjection;
+        Execute(parallel ? team : null, blocks * _projectionPanelGroups);
     }
 
     private void Step(int chunk)
@@ -150,7 +200,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         ReadOnlySpan<float> previous = PreviousState(out int previousStride);
         int offset = _layout.Offset(_step);
         Span<float> output = b.Output.Span[((offset * _outputWidth) + _columnOffset)..];
-        Span<float> inputGates = b.InputGates.Span.Slice(offset * columns, batch * columns);
+        Span<float> inputGates = b.InputGates.Span.Slice((offset - _projectionFirst) * columns, batch * columns);
         Span<float> gates = cell.ProductIsOutput ? output : b.StepGates.Span[..(batch * columns)];
         int gatesStride = cell.ProductIsOutput ? _outputWidth : columns;
         ReadOnlySpan<float> addend = cell.AddsInputInProduct ? inputGates : default;
@@ -275,14 +325,10 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         return b.CellsRecorded ? b.Projections.Span.Slice(_layout.Offset(t) * hidden, size) : b.Projections.Span[..size];
     }
 
-    private void RunAll(bool reverse, Span<float> hN, Span<float> cN, HelperTeam? team)
+    private void RunAll(bool reverse, Span<float> hN, Span<float> cN, HelperTeam? team, int projectionSteps)
     {
         PackedDirection w = _weights!;
         int hidden = w.HiddenSize, state = w.StateSize, steps = _layout.Steps;
-        int rows = _layout.Rows;
-        _phase = Phase.InputProjection;
-        Execute(team, (rows + ProjectionRowsPerChunk - 1) / ProjectionRowsPerChunk);
-
         int panels = PackedGemm.Panels(hidden);
         bool parallelSteps = team is not null && 2.0 * _batch * w.GateColumns * state >= ParallelStepFlops;
         int stepPanelsPerChunk = parallelSteps ? Math.Max(1, panels / (4 * (team!.Helpers + 1))) : panels;
@@ -292,6 +338,11 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         _previous = -1;
         for (int s = 0; s < steps; s++)
         {
+            if (s % projectionSteps == 0)
+            {
+                Project(s, Math.Min(steps, s + projectionSteps), reverse, team);
+            }
+
             _step = reverse ? steps - 1 - s : s;
             _stepIndex = s;
             _rows = _layout.BatchAt(_step);
@@ -352,7 +403,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
 }
 
 /// <summary>
-/// The buffers of one <see cref="PackedRecurrentLayer.Run(RecurrentCellKernel, StepLayout, PackedDirection, bool, int, int, in LayerBuffers, Span{float}, Span{float}, HelperTeam?)"/>
+/// The buffers of one <see cref="PackedRecurrentLayer.Run(RecurrentCellKernel, StepLayout, PackedDirection, bool, int, int, in LayerBuffers, Span{float}, Span{float}, HelperTeam?, int)"/>
 /// call (<c>L</c> steps, <c>N</c> batch, <c>G·H</c> gate columns, <c>S</c> the cell's saved width).
 /// </summary>
 internal readonly struct LayerBuffers
@@ -369,7 +420,7 @@ internal readonly struct LayerBuffers
     /// <summary>The output <c>(L, N, W)</c>.</summary>
     public Memory<float> Output { get; init; }
 
-    /// <summary>Scratch for the input projection, <c>(L, N, G·H)</c>.</summary>
+    /// <summary>Scratch for the input projection, <see cref="PackedRecurrentLayer.InputGatesRows"/> rows of <c>G·H</c> (at most <c>(L, N, G·H)</c>).</summary>
     public Memory<float> InputGates { get; init; }
 
     /// <summary>Scratch for one step's product, <c>(N, G·H)</c> (unused by Elman cells).</summary>

@@ -4,9 +4,10 @@ using RnnSharp.Tests.Infrastructure;
 namespace RnnSharp.Tests.Kernels;
 
 /// <summary>
-/// The recurrent engine's single-product step (W_hh packed whole, for hidden sizes under one panel) against its
-/// per-gate products, bit for bit: the outputs, h_n and c_n of LSTM (with and without proj_size) and GRU layers, both
-/// directions, with and without biases and h0/c0.
+/// The recurrent engine's shortcuts against its plain path, bit for bit: the single-product step (W_hh packed whole,
+/// for hidden sizes under one panel) against per-gate products, for LSTM (with and without proj_size) and GRU layers,
+/// both directions, with and without biases and h0/c0; and the input projection computed a few steps at a time
+/// against all steps at once, dense and variable-length, for every cell kind.
 /// </summary>
 public sealed class PackedRecurrentLayerTests
 {
@@ -78,6 +79,58 @@ public sealed class PackedRecurrentLayerTests
             TensorAssert.BitEqual(new Tensor(actual.Output, [actual.Output.Length]), new Tensor(expected.Output, [expected.Output.Length]), "output " + because);
             TensorAssert.BitEqual(new Tensor(actual.HN, [actual.HN.Length]), new Tensor(expected.HN, [expected.HN.Length]), "h_n " + because);
             actual.CN.Should().Equal(expected.CN, "c_n " + because);
+        }
+    }
+
+    [Theory]
+    [InlineData("LSTM", false)]
+    [InlineData("LSTM", true)]
+    [InlineData("GRU", false)]
+    [InlineData("GRU", true)]
+    [InlineData("RNN", false)]
+    [InlineData("RNN", true)]
+    public void Run_ProjectionInChunksOfSteps_MatchesProjectingAllStepsBitForBit(string kind, bool variableLength)
+    {
+        const int seqLen = 11, batch = 5, inputSize = 40, hidden = 48;
+        RecurrentCellKernel cell = kind switch { "LSTM" => LstmCellKernel.Instance, "GRU" => GruCellKernel.Instance, _ => ElmanCellKernel.Tanh };
+        int gates = cell.Gates, columns = gates * hidden;
+        Tensor Random(int seed, params int[] shape) => new(SoftmaxKernelTests.Random(shape.Aggregate(1, (a, b) => a * b), seed, 0.3f), shape);
+        var weights = new PackedDirection(gates, Random(1, columns, inputSize), Random(2, columns, hidden), Random(3, columns), Random(4, columns));
+        StepLayout layout = variableLength ? StepLayout.Variable([5, 5, 4, 4, 4, 3, 3, 2, 1, 1, 1]) : StepLayout.Dense(seqLen, batch);
+        int rows = layout.Rows;
+        float[] input = SoftmaxKernelTests.Random(rows * inputSize, 6, 1.5f);
+        float[] h0 = SoftmaxKernelTests.Random(batch * hidden, 7, 0.5f);
+        float[] c0 = SoftmaxKernelTests.Random(batch * hidden, 8, 0.5f);
+
+        foreach (bool reverse in new[] { false, true })
+        {
+            float[] Run(int projectionSteps)
+            {
+                var output = new float[rows * hidden];
+                var hN = new float[batch * hidden];
+                var cN = cell.HasCellState ? new float[batch * hidden] : [];
+                var buffers = new LayerBuffers
+                {
+                    Input = input,
+                    H0 = h0,
+                    C0 = cell.HasCellState ? c0 : default,
+                    Output = output,
+                    InputGates = new float[rows * columns],
+                    StepGates = new float[batch * columns],
+                    Cells = new float[2 * batch * hidden],
+                    Projections = new float[batch * hidden],
+                    Gather = new float[2 * batch * hidden],
+                };
+                PackedRecurrentLayer.Run(cell, layout, weights, reverse, hidden, 0, buffers, hN, cN, team: null, projectionSteps);
+                return [.. output, .. hN, .. cN];
+            }
+
+            float[] expected = Run(seqLen);
+            foreach (int steps in new[] { 1, 3, 4 })
+            {
+                float[] actual = Run(steps);
+                TensorAssert.BitEqual(new Tensor(actual, [actual.Length]), new Tensor(expected, [expected.Length]), $"{kind} {steps} steps at a time, reverse={reverse}");
+            }
         }
     }
 }

@@ -176,7 +176,9 @@ internal sealed class RecurrentStack
         float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
         float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
         int copies = pairDirections ? 2 : 1;
-        float[] gates = ArrayPool<float>.Shared.Rent(copies * rows * columns);
+        // The packed engine projects the input a few steps at a time; the reference Elman kernel, all steps at once.
+        int gatesLength = (packed is null ? rows : PackedRecurrentLayer.InputGatesRows(layout, columns)) * columns;
+        float[] gates = ArrayPool<float>.Shared.Rent(copies * gatesLength);
         int copyLength = (batch * columns) + (4 * stepCell) + stepState;
         int scratchLength = (copies * copyLength) + Math.Max(stepState, stepCell);
         float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
@@ -219,7 +221,7 @@ internal sealed class RecurrentStack
                             H0 = directionH0,
                             C0 = !HasCellState ? default : c0.IsEmpty ? zeros[..stepCell] : c0.Slice(index * stepCell, stepCell),
                             Output = destination,
-                            InputGates = gates.AsMemory(copy * rows * columns, rows * columns),
+                            InputGates = gates.AsMemory(copy * gatesLength, gatesLength),
                             StepGates = own[..(batch * columns)],
                             Cells = tape is null ? own.Slice(batch * columns, 2 * stepCell) : tape.Cells(index),
                             CellsRecorded = tape is not null,
