@@ -292,7 +292,6 @@ internal sealed class RecurrentBackward : Node
             int stepState = _batch * state, stepCell = _batch * hidden;
             for (int layer = layers - 1; layer >= lowest; layer--)
             {
-
                 // Gradient of this layer's input: the next layer down's output gradient, or the caller's input gradient.
                 Memory<float> dx = layer > lowest ? spare[..(rows * width)]
                     : layer == 0 && grads[0] is { } gi ? (transpose ? spare[..(rows * inputSize)] : gi.AsMemory())
