@@ -1,4 +1,5 @@
 using RnnSharp.Kernels;
+using RnnSharp.Tests.Infrastructure;
 
 namespace RnnSharp.Tests.Kernels;
 
@@ -25,18 +26,7 @@ public sealed class TanhKernelTests
 
         TanhKernel.Forward(x, y);
 
-        double sum = 0;
-        for (int i = 0; i < x.Length; i++)
-        {
-            double exact = Math.Tanh(x[i]);
-            float rounded = (float)exact;
-            double ulp = Math.Abs((double)MathF.BitIncrement(Math.Abs(rounded)) - Math.Abs(rounded));
-            double error = Math.Abs(y[i] - exact) / ulp;
-            error.Should().BeLessThanOrEqualTo(2.5, $"tanh({x[i]:R}) = {exact:R}, got {y[i]:R}");
-            sum += error;
-        }
-
-        (sum / x.Length).Should().BeLessThan(0.5);
+        UlpAssert.Within(x, y, Math.Tanh, "tanh", maxUlp: 2.5, meanUlp: 0.5);
     }
 
     [Fact]
