@@ -32,8 +32,11 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// </summary>
     private const double ParallelStepFlops = 5e5;
 
-    /// <summary>Below this many FLOPs of input projection, it runs on the calling thread alone.</summary>
+    /// <summary>A layer whose whole input projection is below this many FLOPs (and each step below <see cref="ParallelStepFlops"/>) takes no helpers.</summary>
     private const double ParallelProjectionFlops = 32e6;
+
+    /// <summary>Below this many FLOPs, one chunk of the input projection (see <see cref="ProjectionBytes"/>) runs on the calling thread alone.</summary>
+    private const double ParallelProjectionChunkFlops = 4e6;
 
     [ThreadStatic]
     private static PackedRecurrentLayer? t_instance;
@@ -186,7 +189,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         int blocks = (_projectionRows + ProjectionRowsPerChunk - 1) / ProjectionRowsPerChunk;
         int threads = team is null ? 1 : team.Helpers + 1;
         bool parallel = team is not null
-            && 2.0 * _projectionRows * _weights!.GateColumns * _weights.InputSize >= ParallelProjectionFlops / 8;
+            && 2.0 * _projectionRows * _weights!.GateColumns * _weights.InputSize >= ParallelProjectionChunkFlops;
         _projectionPanelGroups = parallel ? Math.Clamp((4 * threads) / blocks, 1, PackedGemm.Panels(_weights!.GateColumns)) : 1;
         _phase = Phase.InputProjection;
         Execute(parallel ? team : null, blocks * _projectionPanelGroups);
