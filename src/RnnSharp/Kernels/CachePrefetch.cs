@@ -14,6 +14,21 @@ namespace RnnSharp.Kernels;
 /// </remarks>
 internal static class CachePrefetch
 {
+    /// <summary>Prefetches the line holding <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Line(ref readonly float at)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        unsafe
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.AsRef(in at)));
+        }
+    }
+
     /// <summary>Prefetches the lines of <c>rows</c> runs of 32 floats, <paramref name="stride"/> floats apart, from <paramref name="start"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Rows32(ref readonly float start, int stride, int rows)

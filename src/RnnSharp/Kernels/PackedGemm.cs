@@ -130,12 +130,14 @@ internal static class PackedGemm
     /// <paramref name="bias"/> (length ≥ n) and <paramref name="addend"/> may be empty for none. <paramref name="c"/>
     /// must not overlap <paramref name="a"/>; <paramref name="addend"/> may be <paramref name="c"/> itself (same start
     /// and stride: each element is read before the same element is written), which accumulates, <c>C += A · Wᵀ</c>.
-    /// Allocates nothing.
+    /// <paramref name="following"/>, if not empty, is the packed panel (<c>k · 32</c> floats) the caller multiplies
+    /// next — a hint, fetched into cache while the last panel runs. Allocates nothing.
     /// </summary>
     public static void Multiply(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packed, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, int m, int n, int k,
-        int panelStart = 0, int panelEnd = int.MaxValue, SimdLevel simd = SimdLevel.Best)
+        int panelStart = 0, int panelEnd = int.MaxValue, SimdLevel simd = SimdLevel.Best,
+        ReadOnlySpan<float> following = default)
     {
         panelEnd = Math.Min(panelEnd, Panels(n));
         simd = simd == SimdLevel.Best ? BestSimd : simd;
@@ -162,9 +164,11 @@ internal static class PackedGemm
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rows = Math.Min(RowBlock, m - i0);
+            int blocks = (rows + rowStep - 1) / rowStep;
             for (int p = panelStart; p < panelEnd; p++)
             {
                 ReadOnlySpan<float> panel = packed.Slice(p * k * PanelWidth, k * PanelWidth);
+                ReadOnlySpan<float> next = p + 1 < panelEnd ? packed.Slice((p + 1) * k * PanelWidth, k * PanelWidth) : following;
                 int columns = Math.Min(PanelWidth, n - (p * PanelWidth));
                 for (int i = i0; i < i0 + rows; i += rowStep)
                 {
@@ -185,7 +189,7 @@ internal static class PackedGemm
                         // covers it: a row computed and discarded costs as much as a real one.
                         if (mr > BlockRows)
                         {
-                            Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile);
+                            Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, new Ahead(panel, next, (i - i0) / rowStep, blocks, k));
                         }
                         else if (mr > 4)
                         {
@@ -223,9 +227,50 @@ internal static class PackedGemm
         public bool IsFull8 => Rows == BlockRows512 && Columns == PanelWidth;
     }
 
+    /// <summary>
+    /// The lines the 8-row kernel prefetches, one per k step: its share of the next panel. A panel is
+    /// <c>2k</c> cache lines, read first by the row block's first kernel call — from L3 or memory for a weight that
+    /// does not fit L2, such as a large layer's <c>W_hh</c>, re-read every time step. Its <c>b</c>-th of
+    /// <c>blocks</c> calls fetches lines <c>[b·s, (b+1)·s)</c> of the next panel, <c>s = ⌊2k / blocks⌋</c>, so
+    /// the next panel arrives spread over the current one's calls instead of all at once when the first one starts.
+    /// </summary>
+    internal readonly ref struct Ahead
+    {
+        /// <summary>The first line to fetch.</summary>
+        public readonly ref readonly float Start;
+
+        /// <summary>Line of step <c>kk</c>: <c>(kk · Rate) ≫ 32</c>, below <c>s</c> for every <c>kk &lt; k</c>.</summary>
+        public readonly ulong Rate;
+
+        public Ahead(ReadOnlySpan<float> panel, ReadOnlySpan<float> next, int block, int blocks, int k)
+        {
+            if (next.IsEmpty)
+            {
+                // Nothing follows: fetch the line the step loads anyway (2 lines per step: 32 floats).
+                Start = ref MemoryMarshal.GetReference(panel);
+                Rate = 2UL << 32;
+                return;
+            }
+
+            (int offset, Rate) = Plan(k, blocks, block);
+            Start = ref Unsafe.Add(ref MemoryMarshal.GetReference(next), offset);
+        }
+
+        /// <summary>
+        /// Where call <paramref name="block"/> of <paramref name="blocks"/> starts in the next panel (in floats) and its
+        /// rate: step <c>kk</c> fetches the line at <c>offset + ((kk · rate) ≫ 32) · 16</c>, always inside the panel.
+        /// With 32 fraction bits, a share of at most <c>k</c> lines is fetched whole for any <c>k ≤ 2¹⁶</c>.
+        /// </summary>
+        public static (int Offset, ulong Rate) Plan(int k, int blocks, int block)
+        {
+            int share = 2 * k / blocks;
+            return (block * share * 16, ((ulong)share << 32) / (ulong)k);
+        }
+    }
+
     private static void Kernel512x8(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
-        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile)
+        ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile, Ahead ahead)
     {
         // Called for 7 or 8 rows; a missing 8th row reads row 0 again and its results are discarded.
         ref float a0 = ref MemoryMarshal.GetReference(a);
@@ -241,8 +286,11 @@ internal static class PackedGemm
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default;
+        ref readonly float prefetch = ref ahead.Start;
+        ulong rate = ahead.Rate;
         for (nuint kk = 0; kk < (nuint)k; kk++)
         {
+            CachePrefetch.Line(in Unsafe.Add(ref Unsafe.AsRef(in prefetch), (nuint)(((kk * rate) >> 32) * 16)));
             Vector512<float> b0 = Vector512.LoadUnsafe(ref b, kk * PanelWidth);
             Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (kk * PanelWidth) + 16);
             Vector512<float> x = Vector512.Create(Unsafe.Add(ref a0, kk));

@@ -219,13 +219,16 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         else
         {
             int packedGate = PackedGemm.PackedLength(hidden, state);
+            int panelLength = state * PackedGemm.PanelWidth;
             for (int g = 0; g < cell.Gates; g++)
             {
+                // The next gate's first panel is fetched while this gate's last one runs.
                 PackedGemm.Multiply(
                     previous, previousStride, w.WeightHh.AsSpan(g * packedGate, packedGate),
                     w.BiasHh.Length == 0 ? default : w.BiasHh.AsSpan(g * hidden, hidden),
                     addend.IsEmpty ? default : addend[(g * hidden)..], columns,
-                    gates[(g * hidden)..], gatesStride, batch, hidden, state, panelStart, panelEnd);
+                    gates[(g * hidden)..], gatesStride, batch, hidden, state, panelStart, panelEnd,
+                    following: g + 1 < cell.Gates ? w.WeightHh.AsSpan(((g + 1) * packedGate) + (panelStart * panelLength), panelLength) : default);
             }
         }
 

@@ -82,6 +82,57 @@ public sealed class PackedGemmTests
         parts.Should().Equal(whole);
     }
 
+    [Fact]
+    public void Multiply_WithFollowingPanelHint_WritesTheSameBits()
+    {
+        const int M = 64, N = 96, K = 300;
+        var (a, w, bias, addend) = Data(M, N, K, seed: 5);
+        float[] packed = new float[PackedLength(N, K)];
+        Pack(w, N, K, packed);
+        float[] plain = new float[M * N];
+        float[] hinted = new float[M * N];
+
+        Multiply(a, K, packed, bias, addend, N, plain, N, M, N, K);
+        Multiply(a, K, packed, bias, addend, N, hinted, N, M, N, K, following: packed.AsSpan(0, K * PanelWidth));
+
+        hinted.Should().Equal(plain);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(17)]
+    [InlineData(128)]
+    [InlineData(1024)]
+    [InlineData(4099)]
+    public void PrefetchPlan_EveryCallFetchesItsOwnShareOfTheNextPanel_AndNothingOutsideIt(int k)
+    {
+        int panelLines = 2 * k;
+        foreach (int blocks in new[] { 1, 2, 3, 4, 8, 18, 2 * k, (2 * k) + 1 })
+        {
+            for (int block = 0; block < blocks; block++)
+            {
+                var (offset, rate) = Ahead.Plan(k, blocks, block);
+                int share = panelLines / blocks;
+                var own = new HashSet<int>();
+                for (ulong kk = 0; kk < (ulong)k; kk++)
+                {
+                    own.Add((offset / 16) + (int)((kk * rate) >> 32));
+                }
+
+                string because = $"k={k}, call {block} of {blocks}";
+                own.Min().Should().Be(block * share, because);
+
+                // The last line of the share (its second-to-last when one call must cover 2k lines in k steps, one every other).
+                int last = share == 0 ? 0 : share > k ? share - 2 : share - 1;
+                own.Max().Should().Be((block * share) + last, because);
+
+                // A call runs k steps and fetches a line per step: its whole share if that is at most k lines.
+                own.Should().HaveCount(Math.Max(1, Math.Min(share, k)), because);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1, 1, 1)]
     [InlineData(6, 32, 16)]
