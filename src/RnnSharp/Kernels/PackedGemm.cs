@@ -164,7 +164,7 @@ internal static class PackedGemm
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rows = Math.Min(RowBlock, m - i0);
-            int blocks = (rows + rowStep - 1) / rowStep;
+            var plan = new PrefetchPlan(k, (rows + rowStep - 1) / rowStep);
             for (int p = panelStart; p < panelEnd; p++)
             {
                 ReadOnlySpan<float> panel = packed.Slice(p * k * PanelWidth, k * PanelWidth);
@@ -189,7 +189,7 @@ internal static class PackedGemm
                         // covers it: a row computed and discarded costs as much as a real one.
                         if (mr > BlockRows)
                         {
-                            Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, new Ahead(panel, next, (i - i0) / rowStep, blocks, k));
+                            Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, new Ahead(panel, next, plan, (i - i0) / rowStep));
                         }
                         else if (mr > 4)
                         {
@@ -239,10 +239,10 @@ internal static class PackedGemm
         /// <summary>The first line to fetch.</summary>
         public readonly ref readonly float Start;
 
-        /// <summary>Line of step <c>kk</c>: <c>(kk · Rate) ≫ 32</c>, below <c>s</c> for every <c>kk &lt; k</c>.</summary>
+        /// <summary>Step <c>kk</c> fetches line <c>(kk · Rate) ≫ 32</c> from <see cref="Start"/> (see <see cref="PrefetchPlan"/>).</summary>
         public readonly ulong Rate;
 
-        public Ahead(ReadOnlySpan<float> panel, ReadOnlySpan<float> next, int block, int blocks, int k)
+        public Ahead(ReadOnlySpan<float> panel, ReadOnlySpan<float> next, PrefetchPlan plan, int block)
         {
             if (next.IsEmpty)
             {
@@ -252,20 +252,32 @@ internal static class PackedGemm
                 return;
             }
 
-            (int offset, Rate) = Plan(k, blocks, block);
-            Start = ref Unsafe.Add(ref MemoryMarshal.GetReference(next), offset);
+            Start = ref Unsafe.Add(ref MemoryMarshal.GetReference(next), plan.Offset(block));
+            Rate = plan.Rate;
+        }
+    }
+
+    /// <summary>
+    /// How <c>blocks</c> kernel calls over a panel share the fetching of the next one (see <see cref="Ahead"/>): call
+    /// <c>b</c>'s step <c>kk</c> fetches the line at <c>Offset(b) + ((kk · Rate) ≫ 32) · 16</c>, always inside the
+    /// next panel and inside the call's share of <c>⌊2k / blocks⌋</c> lines. With 32 fraction bits, a share of at most
+    /// <c>k</c> lines is fetched whole for any <c>k ≤ 2¹⁶</c>.
+    /// </summary>
+    internal readonly struct PrefetchPlan
+    {
+        private readonly int _share;
+
+        public PrefetchPlan(int k, int blocks)
+        {
+            _share = 2 * k / blocks;
+            Rate = ((ulong)_share << 32) / (ulong)k;
         }
 
-        /// <summary>
-        /// Where call <paramref name="block"/> of <paramref name="blocks"/> starts in the next panel (in floats) and its
-        /// rate: step <c>kk</c> fetches the line at <c>offset + ((kk · rate) ≫ 32) · 16</c>, always inside the panel.
-        /// With 32 fraction bits, a share of at most <c>k</c> lines is fetched whole for any <c>k ≤ 2¹⁶</c>.
-        /// </summary>
-        public static (int Offset, ulong Rate) Plan(int k, int blocks, int block)
-        {
-            int share = 2 * k / blocks;
-            return (block * share * 16, ((ulong)share << 32) / (ulong)k);
-        }
+        /// <summary>Lines per step, with 32 fraction bits.</summary>
+        public ulong Rate { get; }
+
+        /// <summary>Where call <paramref name="block"/>'s share starts, in floats.</summary>
+        public int Offset(int block) => block * _share * 16;
     }
 
     private static void Kernel512x8(

@@ -112,7 +112,9 @@ public sealed class PackedGemmTests
         {
             for (int block = 0; block < blocks; block++)
             {
-                var (offset, rate) = Ahead.Plan(k, blocks, block);
+                var plan = new PrefetchPlan(k, blocks);
+                int offset = plan.Offset(block);
+                ulong rate = plan.Rate;
                 int share = panelLines / blocks;
                 var own = new HashSet<int>();
                 for (ulong kk = 0; kk < (ulong)k; kk++)
