@@ -42,6 +42,14 @@ internal static class PackedGemm
     /// <summary>Rows of <c>A</c> kept hot in cache while all panels pass over them.</summary>
     private const int RowBlock = 144;
 
+    /// <summary>
+    /// Above this many bytes of packed weight (the whole <c>(n, k)</c> matrix, whichever panels a call covers), the
+    /// 8-row kernel fetches the next panel ahead (see <see cref="Ahead"/>); below it, the weight stays in L2 (1 MB a
+    /// core on the machines measured) from one time step to the next, and the fetch would only cost its instruction
+    /// (1% of a small LSTM's forward).
+    /// </summary>
+    private const long FetchAheadBytes = 512 * 1024;
+
     /// <summary>The widest kernel this machine runs.</summary>
     public static SimdLevel BestSimd { get; } =
         Vector512.IsHardwareAccelerated ? SimdLevel.Vector512
@@ -164,11 +172,13 @@ internal static class PackedGemm
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rows = Math.Min(RowBlock, m - i0);
-            var plan = new PrefetchPlan(k, (rows + rowStep - 1) / rowStep);
+            bool fetchAhead = simd == SimdLevel.Vector512 && (long)PackedLength(n, k) * sizeof(float) > FetchAheadBytes;
+            PrefetchPlan plan = fetchAhead ? new PrefetchPlan(k, (rows + rowStep - 1) / rowStep) : default;
             for (int p = panelStart; p < panelEnd; p++)
             {
                 ReadOnlySpan<float> panel = packed.Slice(p * k * PanelWidth, k * PanelWidth);
-                ReadOnlySpan<float> next = p + 1 < panelEnd ? packed.Slice((p + 1) * k * PanelWidth, k * PanelWidth) : following;
+                ReadOnlySpan<float> next = !fetchAhead ? default
+                    : p + 1 < panelEnd ? packed.Slice((p + 1) * k * PanelWidth, k * PanelWidth) : following;
                 int columns = Math.Min(PanelWidth, n - (p * PanelWidth));
                 for (int i = i0; i < i0 + rows; i += rowStep)
                 {
@@ -189,7 +199,14 @@ internal static class PackedGemm
                         // covers it: a row computed and discarded costs as much as a real one.
                         if (mr > BlockRows)
                         {
-                            Kernel512x8(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, new Ahead(panel, next, plan, (i - i0) / rowStep));
+                            if (fetchAhead)
+                            {
+                                Kernel512x8<FetchNext>(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, new Ahead(panel, next, plan, (i - i0) / rowStep));
+                            }
+                            else
+                            {
+                                Kernel512x8<FetchNothing>(aBlock, lda, panel, k, block, bias, addend, ldAddend, c, ldc, tile, default);
+                            }
                         }
                         else if (mr > 4)
                         {
@@ -280,9 +297,16 @@ internal static class PackedGemm
         public int Offset(int block) => block * _share * 16;
     }
 
-    private static void Kernel512x8(
+    /// <summary>A kernel instantiated with this fetches ahead (see <see cref="Ahead"/>).</summary>
+    private readonly struct FetchNext;
+
+    /// <summary>A kernel instantiated with this does not: the JIT compiles the fetch out of its loop.</summary>
+    private readonly struct FetchNothing;
+
+    private static void Kernel512x8<TFetch>(
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> panel, int k, Block block, ReadOnlySpan<float> bias,
         ReadOnlySpan<float> addend, int ldAddend, Span<float> c, int ldc, Span<float> tile, Ahead ahead)
+        where TFetch : struct
     {
         // Called for 7 or 8 rows; a missing 8th row reads row 0 again and its results are discarded.
         ref float a0 = ref MemoryMarshal.GetReference(a);
@@ -302,7 +326,11 @@ internal static class PackedGemm
         ulong rate = ahead.Rate;
         for (nuint kk = 0; kk < (nuint)k; kk++)
         {
-            CachePrefetch.Line(in Unsafe.Add(ref Unsafe.AsRef(in prefetch), (nuint)(((kk * rate) >> 32) * 16)));
+            if (typeof(TFetch) == typeof(FetchNext))
+            {
+                CachePrefetch.Line(in Unsafe.Add(ref Unsafe.AsRef(in prefetch), (nuint)(((kk * rate) >> 32) * 16)));
+            }
+
             Vector512<float> b0 = Vector512.LoadUnsafe(ref b, kk * PanelWidth);
             Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (kk * PanelWidth) + 16);
             Vector512<float> x = Vector512.Create(Unsafe.Add(ref a0, kk));

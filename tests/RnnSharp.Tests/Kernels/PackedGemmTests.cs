@@ -63,6 +63,9 @@ public sealed class PackedGemmTests
         Check(150, 97, 301, simd, withBias: true, withAddend: true, lda: 305, ldc: 130, ldAddend: 101);
         Check(289, 255, 127, simd, withBias: false, withAddend: true);
         Check(7, 1000, 3, simd, withBias: true, withAddend: false, ldc: 2003);
+
+        // A weight over 512 KB packed: the 8-row kernel fetches the next panel ahead, which must change nothing.
+        Check(17, 100, 1400, simd, withBias: true, withAddend: true);
     }
 
     [Fact]
@@ -85,7 +88,8 @@ public sealed class PackedGemmTests
     [Fact]
     public void Multiply_WithFollowingPanelHint_WritesTheSameBits()
     {
-        const int M = 64, N = 96, K = 300;
+        // Over 512 KB packed (3 panels × 1500 × 32 floats), so that the kernel fetches ahead.
+        const int M = 64, N = 96, K = 1500;
         var (a, w, bias, addend) = Data(M, N, K, seed: 5);
         float[] packed = new float[PackedLength(N, K)];
         Pack(w, N, K, packed);
