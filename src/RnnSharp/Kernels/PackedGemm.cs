@@ -159,6 +159,7 @@ internal static class PackedGemm
         Debug.Assert(c.Length >= ((m - 1) * ldc) + n, "c is too short");
         Debug.Assert(bias.IsEmpty || bias.Length >= n, "bias is too short");
         Debug.Assert(addend.IsEmpty || addend.Length >= ((m - 1) * ldAddend) + n, "addend is too short");
+        Debug.Assert(following.IsEmpty || following.Length >= k * PanelWidth, "following is not a whole panel");
         if (k == 0)
         {
             Epilogue.EmptyProducts(m, panelStart, panelEnd, n, bias, addend, ldAddend, c, ldc);
@@ -169,10 +170,10 @@ internal static class PackedGemm
         // zero (1 KB) on every call — a measurable share of a tiny layer's step.
         Span<float> tile = t_tile ??= new float[BlockRows512 * PanelWidth];
         int rowStep = simd == SimdLevel.Vector512 ? BlockRows512 : BlockRows;
+        bool fetchAhead = simd == SimdLevel.Vector512 && (long)PackedLength(n, k) * sizeof(float) > FetchAheadBytes;
         for (int i0 = 0; i0 < m; i0 += RowBlock)
         {
             int rows = Math.Min(RowBlock, m - i0);
-            bool fetchAhead = simd == SimdLevel.Vector512 && (long)PackedLength(n, k) * sizeof(float) > FetchAheadBytes;
             PrefetchPlan plan = fetchAhead ? new PrefetchPlan(k, (rows + rowStep - 1) / rowStep) : default;
             for (int p = panelStart; p < panelEnd; p++)
             {
