@@ -44,7 +44,8 @@ internal static class PackedGemm
 
     /// <summary>
     /// Above this many bytes of packed weight (the whole <c>(n, k)</c> matrix, whichever panels a call covers), the
-    /// 8-row kernel fetches the next panel ahead (see <see cref="Ahead"/>); below it, the weight stays in L2 (1 MB a
+    /// 8-row kernel fetches the next panel ahead (see <see cref="Ahead"/>), and each kernel call first fetches the tile of
+    /// <c>C</c> its epilogue writes (such a layer's outputs are cold); below it, the weight stays in L2 (1 MB a
     /// core on the machines measured) from one time step to the next, and the fetch would only cost its instruction
     /// (1% of a small LSTM's forward).
     /// </summary>

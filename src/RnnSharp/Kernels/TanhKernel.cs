@@ -138,6 +138,7 @@ internal static class TanhKernel
         q = Vector256.FusedMultiplyAdd(r, q, Vector256.Create(1f / 6));
         q = Vector256.FusedMultiplyAdd(r, q, Vector256.Create(0.5f));
         Vector256<float> p = Vector256.FusedMultiplyAdd(r * r, q, r);
+        // The native conversion is exact here, as in the 16-lane form.
         Vector256<float> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32Native(k) + Vector256.Create(127), 23).AsSingle();
         Vector256<float> e = Vector256.FusedMultiplyAdd(scale, p, scale - Vector256<float>.One);
         Vector256<float> magnitude = e / (e + Vector256.Create(2f));
