@@ -145,13 +145,16 @@ public partial class Tensor
     internal static bool MustRecord(Tensor? a, Tensor? b = null, Tensor? c = null) =>
         GradMode.IsEnabled && ((a?.RequiresGrad ?? false) || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
 
-    /// <summary>Adds <paramref name="gradient"/> into <see cref="Grad"/> (copying it the first time, adding in place after).</summary>
-    internal void AccumulateGrad(Tensor gradient)
+    /// <summary>
+    /// Adds <paramref name="gradient"/> into <see cref="Grad"/>: the first time a copy of it, or the tensor itself when
+    /// <paramref name="owned"/> (nothing else holds it); in place after.
+    /// </summary>
+    internal void AccumulateGrad(Tensor gradient, bool owned = false)
     {
         AutogradMeta meta = Meta;
         if (meta.Grad is null)
         {
-            meta.Grad = gradient.Clone();
+            meta.Grad = owned ? gradient : gradient.Clone();
         }
         else
         {

@@ -60,7 +60,7 @@ internal static class Engine
             }
             else
             {
-                Deliver(root, grad, captured, leafCapture);
+                Deliver(root, grad, captured, leafCapture, owned: false);
             }
         }
 
@@ -159,7 +159,7 @@ internal static class Engine
                 }
                 else if (edge.Leaf is { } leaf && g is not null)
                 {
-                    Deliver(leaf, g, captured, leafCapture);
+                    Deliver(leaf, g, captured, leafCapture, node.ReturnsOwnedGradients);
                 }
             }
         }
@@ -194,8 +194,11 @@ internal static class Engine
         return grad;
     }
 
-    /// <summary>A leaf's gradient: captured for <c>autograd.grad</c>, or accumulated into <see cref="Tensor.Grad"/>.</summary>
-    private static void Deliver(Tensor leaf, Tensor g, Tensor?[]? captured, Dictionary<Tensor, int> leafCapture)
+    /// <summary>
+    /// A leaf's gradient: captured for <c>autograd.grad</c>, or accumulated into <see cref="Tensor.Grad"/> (taken as it
+    /// is when <paramref name="owned"/>: see <see cref="Node.ReturnsOwnedGradients"/>).
+    /// </summary>
+    private static void Deliver(Tensor leaf, Tensor g, Tensor?[]? captured, Dictionary<Tensor, int> leafCapture, bool owned)
     {
         if (captured is not null)
         {
@@ -207,7 +210,7 @@ internal static class Engine
             return;
         }
 
-        leaf.AccumulateGrad(g);
+        leaf.AccumulateGrad(g, owned);
     }
 
     private static void AddTo(Dictionary<Node, Tensor?[]> buffers, Node node, int output, Tensor g)

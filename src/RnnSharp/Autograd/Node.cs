@@ -26,6 +26,13 @@ public abstract class Node
     /// <summary>Whether the node holds saved tensors (which a backward without <c>retainGraph</c> frees).</summary>
     internal virtual bool HasSavedTensors => false;
 
+    /// <summary>
+    /// Whether every gradient <see cref="Backward"/> returns is a new contiguous tensor of its input's shape, returned
+    /// for one edge only and kept by nothing else. A leaf with no gradient yet then takes it as its
+    /// <see cref="Tensor.Grad"/> instead of a copy, as PyTorch's <c>AccumulateGrad</c> steals a gradient nothing else holds.
+    /// </summary>
+    internal virtual bool ReturnsOwnedGradients => false;
+
     /// <summary>Whether the saved tensors were freed by a backward pass.</summary>
     internal bool IsReleased { get; private set; }
 

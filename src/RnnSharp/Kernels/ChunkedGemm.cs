@@ -228,7 +228,7 @@ internal sealed class ChunkedGemm : IChunkedWork
     }
 
     /// <summary>Transposes the 8 × 8 block at <paramref name="source"/> (row stride <paramref name="sourceStride"/>) into <paramref name="destination"/>.</summary>
-    private static void Transpose8x8(ref float source, int sourceStride, ref float destination, int destinationStride)
+    internal static void Transpose8x8(ref float source, int sourceStride, ref float destination, int destinationStride)
     {
         nuint stride = (nuint)sourceStride;
         Vector256<float> r0 = Vector256.LoadUnsafe(ref source);

@@ -79,8 +79,57 @@ internal static class PackedGemm
     /// <summary>The packed length of an <c>(n, k)</c> weight.</summary>
     public static int PackedLength(int n, int k) => Panels(n) * k * PanelWidth;
 
-    /// <summary>Packs <paramref name="weight"/> <c>(n, k)</c> row-major into <paramref name="packed"/> (see the class remarks).</summary>
+    /// <summary>
+    /// Packs <paramref name="weight"/> <c>(n, k)</c> row-major into <paramref name="packed"/> (see the class remarks),
+    /// writing every element of its first <see cref="PackedLength"/> (the padding with zeros), so it may hold anything
+    /// before. 8 × 8 blocks go through registers; the rest is copied element by element, as <see cref="PackReference"/> does.
+    /// </summary>
     public static void Pack(ReadOnlySpan<float> weight, int n, int k, Span<float> packed)
+    {
+        int panels = Panels(n);
+        Debug.Assert(weight.Length >= n * k && packed.Length >= panels * k * PanelWidth, "Pack: buffers too short");
+        int blockRows = Avx.IsSupported ? n / 8 * 8 : 0, blockColumns = Avx.IsSupported ? k / 8 * 8 : 0;
+        if (blockColumns > 0)
+        {
+            ref float from = ref MemoryMarshal.GetReference(weight);
+            ref float to = ref MemoryMarshal.GetReference(packed);
+            for (int j0 = 0; j0 < blockRows; j0 += 8)
+            {
+                // Rows j0..j0+7 of W are columns (j0 mod 32).. of panel j0 / 32: W[j, kk] goes to row kk of the panel.
+                int panel = (j0 / PanelWidth) * k * PanelWidth, column = j0 % PanelWidth;
+                for (int kk = 0; kk < blockColumns; kk += 8)
+                {
+                    ChunkedGemm.Transpose8x8(
+                        ref Unsafe.Add(ref from, (j0 * k) + kk), k, ref Unsafe.Add(ref to, panel + (kk * PanelWidth) + column), PanelWidth);
+                }
+            }
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            // What the blocks left: the last k mod 8 columns of their rows, and whole rows past them.
+            int first = j < blockRows ? blockColumns : 0;
+            Span<float> panel = packed.Slice(j / PanelWidth * k * PanelWidth, k * PanelWidth);
+            ReadOnlySpan<float> row = weight.Slice(j * k, k);
+            for (int kk = first; kk < k; kk++)
+            {
+                panel[(kk * PanelWidth) + (j % PanelWidth)] = row[kk];
+            }
+        }
+
+        int used = n - ((panels - 1) * PanelWidth);
+        if (used < PanelWidth)
+        {
+            Span<float> last = packed.Slice((panels - 1) * k * PanelWidth, k * PanelWidth);
+            for (int kk = 0; kk < k; kk++)
+            {
+                last.Slice((kk * PanelWidth) + used, PanelWidth - used).Clear();
+            }
+        }
+    }
+
+    /// <summary>The naive oracle for <see cref="Pack"/>: zeros, then element by element.</summary>
+    internal static void PackReference(ReadOnlySpan<float> weight, int n, int k, Span<float> packed)
     {
         int panels = Panels(n);
         packed[..(panels * k * PanelWidth)].Clear();

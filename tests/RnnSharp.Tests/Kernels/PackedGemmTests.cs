@@ -69,6 +69,27 @@ public sealed class PackedGemmTests
     }
 
     [Fact]
+    public void Pack_OverAnyOldContents_MatchesTheElementwiseOracle()
+    {
+        // Rows and depths around the 8 × 8 blocks and the 32-wide panels; the destination starts as NaN, as a
+        // recycled array may hold anything, so every element (the padding too) must be written.
+        foreach (int n in new[] { 1, 7, 8, 9, 31, 32, 33, 64, 70, 100 })
+        {
+            foreach (int k in new[] { 1, 7, 8, 9, 16, 17, 64, 130 })
+            {
+                float[] w = [.. Enumerable.Range(0, n * k).Select(i => (float)((i * 37 % 101) - 50) / 7f)];
+                float[] expected = new float[PackedLength(n, k)];
+                PackReference(w, n, k, expected);
+                float[] packed = Enumerable.Repeat(float.NaN, PackedLength(n, k)).ToArray();
+
+                Pack(w, n, k, packed);
+
+                packed.Should().Equal(expected, $"n = {n}, k = {k}");
+            }
+        }
+    }
+
+    [Fact]
     public void Multiply_PanelRanges_TogetherWriteEveryColumnOnce()
     {
         const int M = 9, N = 100, K = 20;

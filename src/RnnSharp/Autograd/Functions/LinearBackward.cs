@@ -51,6 +51,9 @@ internal sealed class LinearBackward : Node
 
     internal override bool HasSavedTensors => true;
 
+    /// <summary>Every gradient is a tensor of its own, allocated by <see cref="Backward"/>.</summary>
+    internal override bool ReturnsOwnedGradients => true;
+
     /// <summary>
     /// The grad_fn name PyTorch 1.13 gives <c>F.linear</c>'s output, recorded for inputs of 1 to 5 dimensions:
     /// with a bias, 2-D inputs take <c>addmm</c> (<c>AddmmBackward0</c>), 3-D inputs are folded into a 2-D

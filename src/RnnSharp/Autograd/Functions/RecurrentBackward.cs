@@ -151,6 +151,9 @@ internal sealed class RecurrentBackward : Node
 
     internal override bool HasSavedTensors => true;
 
+    /// <summary>Every gradient is a tensor of its own, allocated by <see cref="Backward"/>.</summary>
+    internal override bool ReturnsOwnedGradients => true;
+
     private int Rows => _layout.Rows;
 
     private int LayerSize => Rows * _stack.Width;

@@ -109,10 +109,12 @@ internal sealed class RecurrentStack
         return list;
     }
 
-    /// <summary>The packed weights for the current parameter values (repacked after any parameter write).</summary>
-    public PackedRecurrentWeights GetPackedWeights() =>
-        PackedRecurrentWeights.Current(Volatile.Read(ref _packed), Parameters.Version)
-        ?? PackedRecurrentWeights.Pack(ref _packed, Parameters.Version, Cell.Gates, Weights);
+    /// <summary>
+    /// The packed weights for the current parameter values (repacked after any parameter write), leased: the caller
+    /// releases them (<see cref="PackedRecurrentWeights.Release"/>) when its pass ends.
+    /// </summary>
+    public PackedRecurrentWeights AcquirePackedWeights() =>
+        PackedRecurrentWeights.Acquire(ref _packed, Parameters.Version, Cell.Gates, Weights);
 
     /// <summary>
     /// Helper threads for this call when it is big enough to gain from them (see <see cref="Torch.SetNumThreads"/>),
@@ -166,7 +168,7 @@ internal sealed class RecurrentStack
         int layerBuffers = NumLayers == 1 ? 0 : Math.Min(NumLayers - 1, 2);
         int stepState = batch * state, stepCell = batch * hidden;
 
-        PackedRecurrentWeights? packed = (tape?.Packed ?? (UsesPacked || layout.IsVariable)) ? GetPackedWeights() : null;
+        PackedRecurrentWeights? packed = (tape?.Packed ?? (UsesPacked || layout.IsVariable)) ? AcquirePackedWeights() : null;
         HelperTeam? team = packed is null ? null : AcquireTeam(seqLen, batch);
 
         // With exactly one helper, a bidirectional layer runs its two directions at once, one per thread (each needs
@@ -293,6 +295,7 @@ internal sealed class RecurrentStack
         finally
         {
             team?.Release();
+            packed?.Release();
             ArrayPool<float>.Shared.Return(scratch);
             ArrayPool<float>.Shared.Return(gates);
             ArrayPool<float>.Shared.Return(layerOut);

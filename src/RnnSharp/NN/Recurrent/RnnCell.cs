@@ -22,6 +22,7 @@ public sealed class RnnCell : Module
     private readonly Tensor _weightHh;
     private readonly Tensor? _biasIh;
     private readonly Tensor? _biasHh;
+    private readonly DirectionWeights[] _direction;
     private PackedRecurrentWeights? _packed;
 
     /// <summary>
@@ -59,6 +60,8 @@ public sealed class RnnCell : Module
             RegisterParameter("bias_ih", null);
             RegisterParameter("bias_hh", null);
         }
+
+        _direction = [new DirectionWeights(_weightIh, _weightHh, _biasIh, _biasHh)];
 
         ResetParameters(generator);
     }
@@ -180,12 +183,20 @@ public sealed class RnnCell : Module
             if (packed)
             {
                 // The same two products as one step of Rnn's packed layer: identical bits.
-                PackedDirection w = (PackedRecurrentWeights.Current(Volatile.Read(ref _packed), _parameters.Version)
-                    ?? PackedRecurrentWeights.Pack(ref _packed, _parameters.Version, 1, [new DirectionWeights(_weightIh, _weightHh, _biasIh, _biasHh)])).Directions[0];
-                PackedGemm.Multiply(input.AsReadOnlySpan(), InputSize, w.WeightIh, w.BiasIh, default, 0, gates, HiddenSize, batch, HiddenSize, InputSize);
-                Span<float> h = result.AsSpan();
-                PackedGemm.Multiply(hidden, HiddenSize, w.WeightHh, w.BiasHh, gates, HiddenSize, h, HiddenSize, batch, HiddenSize, HiddenSize);
-                RnnCellKernel.Activate(h, Nonlinearity);
+                PackedRecurrentWeights weights = PackedRecurrentWeights.Acquire(
+                    ref _packed, _parameters.Version, 1, _direction);
+                try
+                {
+                    PackedDirection w = weights.Directions[0];
+                    PackedGemm.Multiply(input.AsReadOnlySpan(), InputSize, w.WeightIh, w.BiasIh, default, 0, gates, HiddenSize, batch, HiddenSize, InputSize);
+                    Span<float> h = result.AsSpan();
+                    PackedGemm.Multiply(hidden, HiddenSize, w.WeightHh, w.BiasHh, gates, HiddenSize, h, HiddenSize, batch, HiddenSize, HiddenSize);
+                    RnnCellKernel.Activate(h, Nonlinearity);
+                }
+                finally
+                {
+                    weights.Release();
+                }
             }
             else
             {
