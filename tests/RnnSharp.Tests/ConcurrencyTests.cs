@@ -225,7 +225,8 @@ public sealed class ConcurrencyTests
     [Theory]
     [InlineData("LSTM", 16, 256, 2, 2)] // with one helper, the two directions' backwards run at once, one per thread
     [InlineData("GRU", 16, 256, 2, 2)]
-    [InlineData("LSTM", 24, 200, 1, 1)] // one direction: products, transposes and sums split over threads
+    [InlineData("LSTM", 24, 200, 1, 1)] // one direction: products, transposes, sums and each step's cell backward split over threads
+    [InlineData("GRU", 24, 200, 1, 1)]
     public void Backward_AnyLayerKind_TwoThreadsVersusOne_GivesIdenticalGradients(string kind, int batch, int hidden, int layers, int directions)
     {
         RnnBase module = kind == "LSTM"

@@ -123,25 +123,28 @@ internal sealed partial class PackedRecurrentLayer
                 ChunkedGemm.Multiply(team, dh, state, weightHr, default, 0, dm, hidden, n, hidden, state, byPanels: true);
             }
 
-            ReadOnlySpan<float> hPrevious = PreviousStates(
-                saved, layout, previous, carried, n, state, hidden, cell.HasCellState, gather.Span, out int hPreviousStride, out ReadOnlySpan<float> cPrevious);
-            cell.Backward(new CellBackward
-            {
-                GradH = projects ? dm.Span : dh.Span,
-                GradC = dc.Span,
-                H = saved.Hidden[((offset * saved.Width) + saved.ColumnOffset)..],
-                HStride = saved.Width,
-                HPrevious = hPrevious,
-                HPreviousStride = hPreviousStride,
-                CPrevious = cPrevious,
-                C = !cell.HasCellState ? default : saved.Cells.Slice(offset * hidden, n * hidden),
-                Saved = savedWidth == 0 ? default : saved.CellSaved.Slice(offset * savedWidth, n * savedWidth),
-                GradInputGates = dInputGates.Span.Slice(offset * columns, n * columns),
-                GradHiddenGates = separate ? dHiddenGates.Span.Slice(offset * columns, n * columns) : default,
-                GradHPreviousDirect = separate ? direct.Span : default,
-                Batch = n,
-                Hidden = hidden,
-            });
+            ReadOnlyMemory<float> hPrevious = PreviousStates(
+                saved, layout, previous, carried, n, state, hidden, cell.HasCellState, gather, out int hPreviousStride, out ReadOnlyMemory<float> cPrevious);
+            ChunkedCellBackward.Run(
+                cell,
+                new CellBackwardBuffers
+                {
+                    GradH = projects ? dm : dh,
+                    GradC = dc,
+                    H = saved.Hidden[((offset * saved.Width) + saved.ColumnOffset)..],
+                    HStride = saved.Width,
+                    HPrevious = hPrevious,
+                    HPreviousStride = hPreviousStride,
+                    CPrevious = cPrevious,
+                    C = !cell.HasCellState ? default : saved.Cells.Slice(offset * hidden, n * hidden),
+                    Saved = savedWidth == 0 ? default : saved.CellSaved.Slice(offset * savedWidth, n * savedWidth),
+                    GradInputGates = dInputGates.Slice(offset * columns, n * columns),
+                    GradHiddenGates = separate ? dHiddenGates.Slice(offset * columns, n * columns) : default,
+                    GradHPreviousDirect = separate ? direct : default,
+                    Batch = n,
+                    Hidden = hidden,
+                },
+                team);
 
             // dh_(t∓1) = (dHg_t · W_hh) + dout_(t∓1) [+ the cell's direct share], the addition in the GEMM's epilogue,
             // for the carried rows; the rows that started from h0 get dh0 = dHg_t · W_hh [+ the direct share].
@@ -204,7 +207,7 @@ internal sealed partial class PackedRecurrentLayer
             else
             {
                 // Dense: the saved states shifted by one step.
-                ReadOnlySpan<float> states = saved.Hidden[saved.ColumnOffset..];
+                ReadOnlySpan<float> states = saved.Hidden.Span[saved.ColumnOffset..];
                 int shifted = (steps - 1) * batch;
                 int h0Rows = reverse ? shifted : 0;
                 if (shifted > 0)
@@ -213,7 +216,7 @@ internal sealed partial class PackedRecurrentLayer
                         reverse ? states[(batch * saved.Width)..] : states, saved.Width, shifted, state, rows, reverse ? 0 : batch, packedRows.Span);
                 }
 
-                PackInitialStates(saved.H0, 0, batch, state, rows, h0Rows, packedRows.Span);
+                PackInitialStates(saved.H0.Span, 0, batch, state, rows, h0Rows, packedRows.Span);
             }
 
             ChunkedGemm.Multiply(team, transposed, rows, packedRows, default, 0, gradients.WeightHh, state, columns, state, rows);
@@ -251,9 +254,9 @@ internal sealed partial class PackedRecurrentLayer
     /// forward read them: the previous step's, h0/c0 (empty for zeros) where none was carried, or both put together in
     /// <paramref name="gather"/> when a reverse variable-length step starts sequences.
     /// </summary>
-    private static ReadOnlySpan<float> PreviousStates(
+    private static ReadOnlyMemory<float> PreviousStates(
         in RecurrentLayerSaved saved, StepLayout layout, int previous, int carried, int n, int state, int hidden, bool cells,
-        Span<float> gather, out int hStride, out ReadOnlySpan<float> cPrevious)
+        Memory<float> gather, out int hStride, out ReadOnlyMemory<float> cPrevious)
     {
         hStride = state;
         cPrevious = default;
@@ -263,8 +266,8 @@ internal sealed partial class PackedRecurrentLayer
             return saved.H0;
         }
 
-        ReadOnlySpan<float> h = saved.Hidden[((layout.Offset(previous) * saved.Width) + saved.ColumnOffset)..];
-        ReadOnlySpan<float> c = cells ? saved.Cells.Slice(layout.Offset(previous) * hidden, carried * hidden) : default;
+        ReadOnlyMemory<float> h = saved.Hidden[((layout.Offset(previous) * saved.Width) + saved.ColumnOffset)..];
+        ReadOnlyMemory<float> c = cells ? saved.Cells.Slice(layout.Offset(previous) * hidden, carried * hidden) : default;
         if (carried == n)
         {
             hStride = saved.Width;
@@ -272,22 +275,23 @@ internal sealed partial class PackedRecurrentLayer
             return h;
         }
 
-        Span<float> hg = gather[..(n * state)];
+        Span<float> hg = gather.Span[..(n * state)];
+        ReadOnlySpan<float> hRows = h.Span;
         for (int row = 0; row < carried; row++)
         {
-            h.Slice(row * saved.Width, state).CopyTo(hg.Slice(row * state, state));
+            hRows.Slice(row * saved.Width, state).CopyTo(hg.Slice(row * state, state));
         }
 
-        CopyInitialRows(saved.H0, carried * state, hg[(carried * state)..]);
+        CopyInitialRows(saved.H0.Span, carried * state, hg[(carried * state)..]);
         if (cells)
         {
-            Span<float> cg = gather.Slice(layout.Batch * state, n * hidden);
-            c.CopyTo(cg);
-            CopyInitialRows(saved.C0, carried * hidden, cg[(carried * hidden)..]);
+            Memory<float> cg = gather.Slice(layout.Batch * state, n * hidden);
+            c.Span.CopyTo(cg.Span);
+            CopyInitialRows(saved.C0.Span, carried * hidden, cg.Span[(carried * hidden)..]);
             cPrevious = cg;
         }
 
-        return hg;
+        return gather[..(n * state)];
     }
 
     /// <summary>Rows of h0 or c0 from element <paramref name="start"/> on, or zeros when the caller gave none.</summary>
@@ -309,7 +313,7 @@ internal sealed partial class PackedRecurrentLayer
     /// </summary>
     private static void PackPreviousStates(in RecurrentLayerSaved saved, StepLayout layout, int state, Span<float> packed)
     {
-        ReadOnlySpan<float> states = saved.Hidden[saved.ColumnOffset..];
+        ReadOnlySpan<float> states = saved.Hidden.Span[saved.ColumnOffset..];
         int rows = layout.Rows;
         for (int t = 0; t < layout.Steps; t++)
         {
@@ -320,7 +324,7 @@ internal sealed partial class PackedRecurrentLayer
                 PackedGemm.PackTransposedRows(states[(layout.Offset(previous) * saved.Width)..], saved.Width, carried, state, rows, offset, packed);
             }
 
-            PackInitialStates(saved.H0, carried, n - carried, state, rows, offset + carried, packed);
+            PackInitialStates(saved.H0.Span, carried, n - carried, state, rows, offset + carried, packed);
         }
     }
 

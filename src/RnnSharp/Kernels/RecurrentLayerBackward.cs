@@ -53,7 +53,7 @@ internal static class RecurrentLayerBackward
         {
             int row = (t * s.Batch) + n;
             RnnCellKernel.ActivateBackward(
-                s.Hidden.Slice((row * s.Width) + s.ColumnOffset, hidden), dh.Slice(n * hidden, hidden),
+                s.Hidden.Span.Slice((row * s.Width) + s.ColumnOffset, hidden), dh.Slice(n * hidden, hidden),
                 s.Nonlinearity, dz.Slice(row * hidden, hidden));
         }
     }
@@ -63,8 +63,8 @@ internal static class RecurrentLayerBackward
     {
         int previous = PreviousStep(s, t);
         return previous < 0 || previous >= s.SeqLen
-            ? s.H0.IsEmpty ? default : s.H0.Slice(n * s.HiddenSize, s.HiddenSize)
-            : s.Hidden.Slice((((previous * s.Batch) + n) * s.Width) + s.ColumnOffset, s.HiddenSize);
+            ? s.H0.IsEmpty ? default : s.H0.Span.Slice(n * s.HiddenSize, s.HiddenSize)
+            : s.Hidden.Span.Slice((((previous * s.Batch) + n) * s.Width) + s.ColumnOffset, s.HiddenSize);
     }
 
     /// <summary><c>db = Σ_rows dz</c>: dz <c>(rows, H)</c>, destination <c>(H)</c>.</summary>

@@ -12,10 +12,10 @@ internal readonly ref struct RecurrentLayerSaved
     public ReadOnlySpan<float> Input { get; init; }
 
     /// <summary>The layer's outputs <c>(L, N, W)</c>; this direction's <c>h_t</c> are columns <c>[ColumnOffset, ColumnOffset + H)</c>.</summary>
-    public ReadOnlySpan<float> Hidden { get; init; }
+    public ReadOnlyMemory<float> Hidden { get; init; }
 
     /// <summary>The initial state <c>(N, H)</c>, or empty for zeros.</summary>
-    public ReadOnlySpan<float> H0 { get; init; }
+    public ReadOnlyMemory<float> H0 { get; init; }
 
     /// <summary><c>W_ih</c> <c>(H, I)</c>.</summary>
     public ReadOnlySpan<float> WeightIh { get; init; }
@@ -68,16 +68,16 @@ internal readonly ref struct RecurrentLayerSaved
     public int StateSize { get; init; }
 
     /// <summary>What the cell kept in the forward, <c>(L, N, S)</c>.</summary>
-    public ReadOnlySpan<float> CellSaved { get; init; }
+    public ReadOnlyMemory<float> CellSaved { get; init; }
 
     /// <summary>Every step's cell state <c>c_t</c>, <c>(L, N, H)</c> (LSTM).</summary>
-    public ReadOnlySpan<float> Cells { get; init; }
+    public ReadOnlyMemory<float> Cells { get; init; }
 
     /// <summary>Every step's <c>m_t</c> before the projection <c>W_hr</c>, <c>(L, N, H)</c> (LSTM with projection).</summary>
     public ReadOnlySpan<float> Projections { get; init; }
 
     /// <summary>The initial cell state <c>(N, H)</c>, or empty for zeros (LSTM).</summary>
-    public ReadOnlySpan<float> C0 { get; init; }
+    public ReadOnlyMemory<float> C0 { get; init; }
 
     /// <summary><c>W_hr</c> <c>(P, H)</c>, or empty without projection.</summary>
     public ReadOnlySpan<float> WeightHr { get; init; }

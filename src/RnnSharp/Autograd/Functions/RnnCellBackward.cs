@@ -112,8 +112,8 @@ internal sealed class RnnCellBackward : Node
         var saved = new RecurrentLayerSaved
         {
             Input = input is null ? default : input.AsReadOnlySpan(),
-            Hidden = result.AsReadOnlySpan(),
-            H0 = hx is null ? default : hx.AsReadOnlySpan(),
+            Hidden = result.AsReadOnlyMemory(),
+            H0 = hx is null ? default : hx.AsReadOnlyMemory(),
             WeightIh = weightIh is null ? default : weightIh.AsReadOnlySpan(),
             WeightHh = weightHh is null ? default : weightHh.AsReadOnlySpan(),
             GradOutput = g.AsReadOnlyMemory(),
