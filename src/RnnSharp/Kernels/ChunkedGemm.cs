@@ -88,7 +88,8 @@ internal sealed class ChunkedGemm : IChunkedWork
         else
         {
             job._mode = Mode.Panels;
-            job._perChunk = Math.Max(1, panels / target);
+            int chunks = HelperTeam.ChunksFor(2.0 * m * n * k, threads);
+            job._perChunk = (panels + chunks - 1) / chunks;
             job.Execute(team!, (panels + job._perChunk - 1) / job._perChunk);
         }
     }

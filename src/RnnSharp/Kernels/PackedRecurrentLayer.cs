@@ -340,8 +340,10 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         PackedDirection w = _weights!;
         int hidden = w.HiddenSize, state = w.StateSize, steps = _layout.Steps;
         int panels = PackedGemm.Panels(hidden);
-        bool parallelSteps = team is not null && 2.0 * _batch * w.GateColumns * state >= ParallelStepFlops;
-        int stepPanelsPerChunk = parallelSteps ? Math.Max(1, panels / (4 * (team!.Helpers + 1))) : panels;
+        double stepFlops = 2.0 * _batch * w.GateColumns * state;
+        bool parallelSteps = team is not null && stepFlops >= ParallelStepFlops;
+        int stepChunksWanted = parallelSteps ? HelperTeam.ChunksFor(stepFlops, team!.Helpers + 1) : 1;
+        int stepPanelsPerChunk = (panels + stepChunksWanted - 1) / stepChunksWanted;
         int stepChunks = (panels + stepPanelsPerChunk - 1) / stepPanelsPerChunk;
         int outputPanels = PackedGemm.Panels(state);
         bool projects = w.WeightHr.Length > 0;
