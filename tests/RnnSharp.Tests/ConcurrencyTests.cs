@@ -89,8 +89,10 @@ public sealed class ConcurrencyTests
     [InlineData("RNN", 16, 256, 2, 2)]  // big enough for a helper: the two directions then run at once, one per thread
     [InlineData("LSTM", 16, 256, 2, 2)]
     [InlineData("GRU", 16, 256, 2, 2)]
-    [InlineData("LSTM", 24, 200, 1, 1)] // steps split over threads by panels of hidden units
+    [InlineData("LSTM", 24, 200, 1, 1)] // steps split over threads by blocks of batch rows (16 + 8)
     [InlineData("GRU", 40, 300, 2, 1)]
+    [InlineData("LSTM", 12, 300, 1, 1)] // under 8 rows per thread: steps split by panels of hidden units
+    [InlineData("GRU", 10, 200, 2, 1)]
     [InlineData("LSTM", 8, 12, 1, 2)]   // the scalar gate math of tiny hidden sizes
     public void Forward_AnyLayerKind_TwoThreadsVersusOne_GivesIdenticalBits(string kind, int batch, int hidden, int layers, int directions)
     {
