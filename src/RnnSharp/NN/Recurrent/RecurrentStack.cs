@@ -174,38 +174,45 @@ internal sealed class RecurrentStack
         // With exactly one helper, a bidirectional layer runs its two directions at once, one per thread (each needs
         // its own scratch), instead of splitting every step of one direction and then the other.
         bool pairDirections = directions == 2 && team is { Helpers: 1 };
-        float[] inputT = transpose ? ArrayPool<float>.Shared.Rent(rows * InputSize) : [];
-        float[] outputT = transpose ? ArrayPool<float>.Shared.Rent(rows * width) : [];
-        float[] layerOut = ArrayPool<float>.Shared.Rent(layerBuffers * rows * width);
+        int inputTLength = transpose ? rows * InputSize : 0, outputTLength = transpose ? rows * width : 0;
+        int layerOutLength = layerBuffers * rows * width;
         int copies = pairDirections ? 2 : 1;
         // The packed engine projects the input a few steps at a time; the reference Elman kernel, all steps at once.
         int gatesLength = (packed is null ? rows : PackedRecurrentLayer.InputGatesRows(layout, columns)) * columns;
-        float[] gates = ArrayPool<float>.Shared.Rent(copies * gatesLength);
+        int gatesTotal = copies * gatesLength;
         int copyLength = (batch * columns) + (4 * stepCell) + stepState;
         int scratchLength = (copies * copyLength) + Math.Max(stepState, stepCell);
-        float[] scratch = ArrayPool<float>.Shared.Rent(scratchLength);
+
+        // One rented block for every buffer of the call: one array of one size class per thread, which the pool
+        // hands back to the same thread call after call (Forward into caller tensors allocates nothing).
+        float[] rented = ArrayPool<float>.Shared.Rent(inputTLength + outputTLength + layerOutLength + gatesTotal + scratchLength);
+        Memory<float> inputT = rented.AsMemory(0, inputTLength);
+        Memory<float> outputT = rented.AsMemory(inputTLength, outputTLength);
+        Memory<float> layerOut = rented.AsMemory(inputTLength + outputTLength, layerOutLength);
+        Memory<float> gates = rented.AsMemory(inputTLength + outputTLength + layerOutLength, gatesTotal);
+        Memory<float> scratch = rented.AsMemory(inputTLength + outputTLength + layerOutLength + gatesTotal, scratchLength);
         try
         {
             ReadOnlyMemory<float> layerInput = input[..(rows * InputSize)];
             if (transpose)
             {
-                SwapFirstTwoDims(layerInput.Span, inputT, batch, seqLen, InputSize);
-                layerInput = inputT.AsMemory(0, rows * InputSize);
+                SwapFirstTwoDims(layerInput.Span, inputT.Span, batch, seqLen, InputSize);
+                layerInput = inputT;
             }
 
             // Per direction copy: the step's gates (N, G·H), two cell states and m (N, H) each, and the gathered
             // previous states (N, P + H); then zeros for a missing h0/c0. The reference Elman kernel (no cell states)
             // uses copy 0's cell-state room.
-            Memory<float> reference = scratch.AsMemory(batch * columns, 2 * stepCell); // the reference Elman kernel's two states
-            Memory<float> zeros = scratch.AsMemory(copies * copyLength, Math.Max(stepState, stepCell));
+            Memory<float> reference = scratch.Slice(batch * columns, 2 * stepCell); // the reference Elman kernel's two states
+            Memory<float> zeros = scratch.Slice(copies * copyLength, Math.Max(stepState, stepCell));
             zeros.Span.Clear();
             for (int layer = 0; layer < NumLayers; layer++)
             {
                 bool last = layer == NumLayers - 1;
                 Memory<float> destination = tape is not null ? tape.Hidden(layer)
                     : !last
-                    ? layerOut.AsMemory((layer % 2) * rows * width, rows * width)
-                    : transpose ? outputT.AsMemory(0, rows * width) : output[..(rows * width)];
+                    ? layerOut.Slice((layer % 2) * rows * width, rows * width)
+                    : transpose ? outputT : output[..(rows * width)];
                 int layerInputSize = layer == 0 ? InputSize : width;
                 DirectionPair? pair = pairDirections && packed is not null ? DirectionPair.For(Cell, layout, width, state) : null;
                 for (int direction = 0; direction < directions; direction++)
@@ -216,14 +223,14 @@ internal sealed class RecurrentStack
                     if (packed is not null)
                     {
                         int copy = pair is null ? 0 : direction;
-                        Memory<float> own = scratch.AsMemory(copy * copyLength, copyLength);
+                        Memory<float> own = scratch.Slice(copy * copyLength, copyLength);
                         var buffers = new LayerBuffers
                         {
                             Input = layerInput,
                             H0 = directionH0,
                             C0 = !HasCellState ? default : c0.IsEmpty ? zeros[..stepCell] : c0.Slice(index * stepCell, stepCell),
                             Output = destination,
-                            InputGates = gates.AsMemory(copy * gatesLength, gatesLength),
+                            InputGates = gates.Slice(copy * gatesLength, gatesLength),
                             StepGates = own[..(batch * columns)],
                             Cells = tape is null ? own.Slice(batch * columns, 2 * stepCell) : tape.Cells(index),
                             CellsRecorded = tape is not null,
@@ -253,7 +260,7 @@ internal sealed class RecurrentStack
                             w.BiasHh is null ? default : w.BiasHh.AsReadOnlySpan(),
                             directionH0.Span, reverse: direction == 1, ((ElmanCellKernel)Cell).Nonlinearity,
                             destination.Span, width, direction * hidden, directionHN.Span,
-                            gates, reference.Span[..stepCell], reference.Span.Slice(stepCell, stepCell));
+                            gates.Span, reference.Span[..stepCell], reference.Span.Slice(stepCell, stepCell));
                     }
                 }
 
@@ -273,7 +280,7 @@ internal sealed class RecurrentStack
                         // The next layer reads the dropped-out copy; the tape keeps the layer's own states and the mask.
                         Span<float> mask = tape.Mask(layer).Span;
                         FillDropoutMask(mask, DropoutProbability);
-                        Memory<float> dropped = layerOut.AsMemory(0, rows * width);
+                        Memory<float> dropped = layerOut[..(rows * width)];
                         TensorPrimitives.Multiply(destination.Span, mask, dropped.Span);
                         destination = dropped;
                     }
@@ -284,7 +291,7 @@ internal sealed class RecurrentStack
 
             if (transpose)
             {
-                ReadOnlySpan<float> top = tape is null ? outputT.AsSpan(0, rows * width) : tape.Hidden(NumLayers - 1).Span;
+                ReadOnlySpan<float> top = tape is null ? outputT.Span : tape.Hidden(NumLayers - 1).Span;
                 SwapFirstTwoDims(top, output.Span, seqLen, batch, width);
             }
             else if (tape is not null)
@@ -296,14 +303,7 @@ internal sealed class RecurrentStack
         {
             team?.Release();
             packed?.Release();
-            ArrayPool<float>.Shared.Return(scratch);
-            ArrayPool<float>.Shared.Return(gates);
-            ArrayPool<float>.Shared.Return(layerOut);
-            if (transpose)
-            {
-                ArrayPool<float>.Shared.Return(outputT);
-                ArrayPool<float>.Shared.Return(inputT);
-            }
+            ArrayPool<float>.Shared.Return(rented);
         }
     }
 
