@@ -38,6 +38,9 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// <summary>Below this many FLOPs, one chunk of the input projection (see <see cref="ProjectionBytes"/>) runs on the calling thread alone.</summary>
     private const double ParallelProjectionChunkFlops = 4e6;
 
+    /// <summary>A layer split by batch rows projects its input a group of <c>W_ih</c>'s column panels of at most this many bytes at a time (half the L2 of a Zen 4 core).</summary>
+    private const int ProjectionGroupBytes = 512 << 10;
+
     /// <summary>Batch rows per chunk of a step split by rows: a multiple of the GEMM's widest row block.</summary>
     private const int RowBlock = PackedGemm.BlockRows512;
 
@@ -53,14 +56,12 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     private int _columnOffset;
 
     private Phase _phase;
-    private int _step;
-    private int _previous;
-    private int _stepIndex;
-    private int _rows;
-    private int _carried;
+    private Position _shared;
+    private Position[] _lanes = [];
+    private bool _reverse;
+    private int _projectionSteps;
     private int _panelsPerChunk;
     private int _rowsPerChunk;
-    private int _projectionFirst;
     private int _projectionRows;
     private int _projectionPanelGroups;
 
@@ -73,6 +74,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         InputProjection,
         Step,
         OutputProjection,
+        Rows,
     }
 
     /// <summary>
@@ -141,7 +143,10 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
                 ProjectInput(chunk);
                 break;
             case Phase.Step:
-                Step(chunk);
+                StepPanels(chunk);
+                break;
+            case Phase.Rows:
+                RunRows(chunk);
                 break;
             default:
                 ProjectOutput(chunk);
@@ -162,7 +167,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         int count = Math.Min(ProjectionRowsPerChunk, _projectionRows - first);
         int panels = PackedGemm.Panels(columns), perGroup = (panels + _projectionPanelGroups - 1) / _projectionPanelGroups;
         PackedGemm.Multiply(
-            _buffers.Input.Span[((_projectionFirst + first) * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
+            _buffers.Input.Span[((_shared.ProjectionFirst + first) * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
             _buffers.InputGates.Span[(first * columns)..], columns, count, columns, w.InputSize,
             group * perGroup, (group + 1) * perGroup);
     }
@@ -183,7 +188,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     {
         int steps = _layout.Steps;
         int rowStart = _layout.Offset(reverse ? steps - end : first), rowEnd = _layout.Offset(reverse ? steps - first : end);
-        _projectionFirst = rowStart;
+        _shared.ProjectionFirst = rowStart;
         _projectionRows = rowEnd - rowStart;
         if (_projectionRows == 0)
         {
@@ -199,31 +204,27 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         Execute(parallel ? team : null, blocks * _projectionPanelGroups);
     }
 
-    private void Step(int chunk)
+    /// <summary>A chunk of one step's round: a range of column panels (hidden units) over every row.</summary>
+    private void StepPanels(int chunk)
+    {
+        int panelStart = chunk * _panelsPerChunk;
+        Step(ref _shared, 0, _shared.Rows, panelStart, Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(_weights!.HiddenSize)));
+    }
+
+    /// <summary>
+    /// Rows <c>[first, first + batch)</c> of step <paramref name="p"/>, hidden units of column panels
+    /// <c>[panelStart, panelEnd)</c>: the step's product, then the cell's gate math on the same units.
+    /// </summary>
+    private void Step(ref Position p, int first, int batch, int panelStart, int panelEnd)
     {
         PackedDirection w = _weights!;
         RecurrentCellKernel cell = _cell!;
         int hidden = w.HiddenSize, state = w.StateSize, columns = w.GateColumns, savedWidth = cell.SavedWidth(hidden);
-
-        // A chunk is either a block of batch rows over every hidden unit, or a range of column panels (hidden units)
-        // over every row.
-        int first = 0, batch = _rows, panelStart = 0, panelEnd = PackedGemm.Panels(hidden);
-        if (_rowsPerChunk > 0)
-        {
-            first = chunk * _rowsPerChunk;
-            batch = Math.Min(_rowsPerChunk, _rows - first);
-        }
-        else
-        {
-            panelStart = chunk * _panelsPerChunk;
-            panelEnd = Math.Min(panelStart + _panelsPerChunk, panelEnd);
-        }
-
         ref readonly LayerBuffers b = ref _buffers;
-        ReadOnlySpan<float> previous = PreviousState(out int previousStride)[(first * previousStride)..];
-        int offset = _layout.Offset(_step) + first;
+        ReadOnlySpan<float> previous = PreviousState(ref p, out int previousStride)[(first * previousStride)..];
+        int offset = _layout.Offset(p.Step) + first;
         Span<float> output = b.Output.Span[((offset * _outputWidth) + _columnOffset)..];
-        Span<float> inputGates = b.InputGates.Span.Slice((offset - _projectionFirst) * columns, batch * columns);
+        Span<float> inputGates = b.InputGates.Span.Slice((offset - p.ProjectionFirst) * columns, batch * columns);
         Span<float> gates = cell.ProductIsOutput ? output : b.StepGates.Span.Slice(first * columns, batch * columns);
         int gatesStride = cell.ProductIsOutput ? _outputWidth : columns;
         ReadOnlySpan<float> addend = cell.AddsInputInProduct ? inputGates : default;
@@ -258,9 +259,9 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
                 InputGates = inputGates,
                 HPrevious = previous,
                 HPreviousStride = previousStride,
-                CPrevious = cell.HasCellState ? PreviousCellState()[(first * hidden)..] : default,
-                C = cell.HasCellState ? CellState(_step, _stepIndex)[(first * hidden)..] : default,
-                H = projects ? Projection(_step)[(first * hidden)..] : output,
+                CPrevious = cell.HasCellState ? PreviousCellState(ref p)[(first * hidden)..] : default,
+                C = cell.HasCellState ? CellState(p.Step, p.Index)[(first * hidden)..] : default,
+                H = projects ? Projection(p.Step)[(first * hidden)..] : output,
                 HStride = projects ? hidden : _outputWidth,
                 Saved = b.Saved.IsEmpty ? default : b.Saved.Span.Slice(offset * savedWidth, batch * savedWidth),
                 Batch = batch,
@@ -273,13 +274,17 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     private void ProjectOutput(int chunk)
     {
         // h_t = m_t · W_hrᵀ, no bias (ATen's matmul_hr).
+        ProjectOutput(ref _shared, 0, _shared.Rows);
+    }
+
+    /// <summary>Rows <c>[first, first + count)</c> of step <paramref name="p"/>'s <c>h_t = m_t · W_hrᵀ</c>.</summary>
+    private void ProjectOutput(ref Position p, int first, int count)
+    {
         PackedDirection w = _weights!;
-        int panelStart = chunk * _panelsPerChunk;
-        int panelEnd = Math.Min(panelStart + _panelsPerChunk, PackedGemm.Panels(w.StateSize));
         PackedGemm.Multiply(
-            Projection(_step), w.HiddenSize, w.WeightHr, default, default, 0,
-            _buffers.Output.Span[((_layout.Offset(_step) * _outputWidth) + _columnOffset)..], _outputWidth,
-            _rows, w.StateSize, w.HiddenSize, panelStart, panelEnd);
+            Projection(p.Step)[(first * w.HiddenSize)..], w.HiddenSize, w.WeightHr, default, default, 0,
+            _buffers.Output.Span[(((_layout.Offset(p.Step) + first) * _outputWidth) + _columnOffset)..], _outputWidth,
+            count, w.StateSize, w.HiddenSize);
     }
 
     /// <summary>
@@ -298,48 +303,48 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// gave none) before the first step, or — when a reverse variable-length step starts sequences — the rows
     /// <see cref="GatherPrevious"/> put together.
     /// </summary>
-    private ReadOnlySpan<float> PreviousState(out int stride)
+    private ReadOnlySpan<float> PreviousState(ref Position p, out int stride)
     {
         ref readonly LayerBuffers b = ref _buffers;
-        stride = _carried == _rows ? _outputWidth : _weights!.StateSize;
-        return _carried == 0 ? b.H0.Span
-            : _carried < _rows ? b.Gather.Span
-            : b.Output.Span[((_layout.Offset(_previous) * _outputWidth) + _columnOffset)..];
+        stride = p.Carried == p.Rows ? _outputWidth : _weights!.StateSize;
+        return p.Carried == 0 ? b.H0.Span
+            : p.Carried < p.Rows ? b.Gather.Span
+            : b.Output.Span[((_layout.Offset(p.Previous) * _outputWidth) + _columnOffset)..];
     }
 
     /// <summary><c>c_(t−1)</c> of this step's rows, from the same places as <see cref="PreviousState"/>.</summary>
-    private ReadOnlySpan<float> PreviousCellState()
+    private ReadOnlySpan<float> PreviousCellState(ref Position p)
     {
-        int hidden = _weights!.HiddenSize, size = _rows * hidden;
+        int hidden = _weights!.HiddenSize, size = p.Rows * hidden;
         ref readonly LayerBuffers b = ref _buffers;
-        return _carried == 0 ? b.C0.Span[..size]
-            : _carried < _rows ? b.Gather.Span.Slice(_batch * _weights.StateSize, size)
-            : CellState(_previous, _stepIndex - 1)[..size];
+        return p.Carried == 0 ? b.C0.Span[..size]
+            : p.Carried < p.Rows ? b.Gather.Span.Slice(_batch * _weights.StateSize, size)
+            : CellState(p.Previous, p.Index - 1)[..size];
     }
 
     /// <summary>
     /// A reverse variable-length step runs more sequences than the step after it: their first <c>carried</c> rows
-    /// continue from that step, the rest start from h0 (and c0). Copies both into one block, on the calling thread
-    /// before the step's chunks run.
+    /// continue from that step, the rest start from h0 (and c0). Copies rows <c>[first, end)</c> of both into one
+    /// block, before the step's chunks that read them run.
     /// </summary>
-    private void GatherPrevious()
+    private void GatherPrevious(ref Position p, int first, int end)
     {
         PackedDirection w = _weights!;
-        int state = w.StateSize, hidden = w.HiddenSize;
+        int state = w.StateSize, hidden = w.HiddenSize, carried = Math.Clamp(p.Carried, first, end);
         ref readonly LayerBuffers b = ref _buffers;
-        Span<float> h = b.Gather.Span[..(_rows * state)];
-        ReadOnlySpan<float> output = b.Output.Span[((_layout.Offset(_previous) * _outputWidth) + _columnOffset)..];
-        for (int n = 0; n < _carried; n++)
+        Span<float> h = b.Gather.Span[..(p.Rows * state)];
+        ReadOnlySpan<float> output = b.Output.Span[((_layout.Offset(p.Previous) * _outputWidth) + _columnOffset)..];
+        for (int n = first; n < carried; n++)
         {
             output.Slice(n * _outputWidth, state).CopyTo(h.Slice(n * state, state));
         }
 
-        b.H0.Span[(_carried * state)..(_rows * state)].CopyTo(h[(_carried * state)..]);
+        b.H0.Span[(carried * state)..(end * state)].CopyTo(h[(carried * state)..]);
         if (_cell!.HasCellState)
         {
-            Span<float> c = b.Gather.Span.Slice(_batch * state, _rows * hidden);
-            CellState(_previous, _stepIndex - 1)[..(_carried * hidden)].CopyTo(c);
-            b.C0.Span[(_carried * hidden)..(_rows * hidden)].CopyTo(c[(_carried * hidden)..]);
+            Span<float> c = b.Gather.Span.Slice(_batch * state, p.Rows * hidden);
+            CellState(p.Previous, p.Index - 1)[(first * hidden)..(carried * hidden)].CopyTo(c[(first * hidden)..]);
+            b.C0.Span[(carried * hidden)..(end * hidden)].CopyTo(c[(carried * hidden)..]);
         }
     }
 
@@ -362,52 +367,55 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         int stepPanelsPerChunk = (panels + stepChunksWanted - 1) / stepChunksWanted;
         int stepChunks = (panels + stepPanelsPerChunk - 1) / stepPanelsPerChunk;
         int threads = team is null ? 1 : team.Helpers + 1;
-
-        // With at least a kernel row block (8 rows) per thread, a step is split by batch rows: each thread then
-        // carries its own rows' h and c from step to step, and no state crosses between cores. Every thread reads
-        // all of W_hh, which costs less than the exchange (at two threads, forward: small configs +10–16%, medium
-        // +3%, and +15–50% when the two vCPUs sit on different core complexes; measured).
-        bool splitRows = parallelSteps && _batch >= RowBlock * threads;
         int outputPanels = PackedGemm.Panels(state);
         bool projects = w.WeightHr.Length > 0;
-        _previous = -1;
-        for (int s = 0; s < steps; s++)
+
+        // With at least a kernel row block (8 rows) per thread, the layer is split by batch rows: sequences never
+        // meet in a recurrent layer, so each thread runs its own rows through every step — their projection, product,
+        // gate math — with no hand-off between steps, and no state crosses between cores. Every thread reads all of
+        // W_hh, which costs less than the exchange.
+        if (parallelSteps && _batch >= RowBlock * threads)
         {
-            if (s % projectionSteps == 0)
+            _reverse = reverse;
+            _projectionSteps = projectionSteps;
+            _rowsPerChunk = ((((_batch + threads - 1) / threads) + RowBlock - 1) / RowBlock) * RowBlock;
+            int chunks = (_batch + _rowsPerChunk - 1) / _rowsPerChunk;
+            if (_lanes.Length < chunks)
             {
-                Project(s, Math.Min(steps, s + projectionSteps), reverse, team);
+                _lanes = new Position[Math.Max(chunks, Environment.ProcessorCount)];
             }
 
-            _step = reverse ? steps - 1 - s : s;
-            _stepIndex = s;
-            _rows = _layout.BatchAt(_step);
-            _carried = s == 0 ? 0 : Math.Min(_rows, _layout.BatchAt(_previous));
-            if (_carried > 0 && _carried < _rows)
+            _phase = Phase.Rows;
+            Execute(team, chunks);
+        }
+        else
+        {
+            _shared.Previous = -1;
+            for (int s = 0; s < steps; s++)
             {
-                GatherPrevious();
-            }
+                if (s % projectionSteps == 0)
+                {
+                    Project(s, Math.Min(steps, s + projectionSteps), reverse, team);
+                }
 
-            _phase = Phase.Step;
-            _panelsPerChunk = stepPanelsPerChunk;
-            if (splitRows)
-            {
-                _rowsPerChunk = ((((_rows + threads - 1) / threads) + RowBlock - 1) / RowBlock) * RowBlock;
-                Execute(team, (_rows + _rowsPerChunk - 1) / _rowsPerChunk);
-                _rowsPerChunk = 0;
-            }
-            else
-            {
+                Advance(ref _shared, s, reverse);
+                if (_shared.Carried > 0 && _shared.Carried < _shared.Rows)
+                {
+                    GatherPrevious(ref _shared, 0, _shared.Rows);
+                }
+
+                _phase = Phase.Step;
+                _panelsPerChunk = stepPanelsPerChunk;
                 Execute(parallelSteps ? team : null, stepChunks);
-            }
+                if (projects)
+                {
+                    _phase = Phase.OutputProjection;
+                    _panelsPerChunk = outputPanels;
+                    Execute(null, 1);
+                }
 
-            if (projects)
-            {
-                _phase = Phase.OutputProjection;
-                _panelsPerChunk = outputPanels;
-                Execute(null, 1);
+                _shared.Previous = _shared.Step;
             }
-
-            _previous = _step;
         }
 
         // Each sequence's final state is its state after its own last step: forwards, rows
@@ -434,6 +442,78 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         }
     }
 
+    /// <summary>Moves <paramref name="p"/> to the <paramref name="s"/>-th step run.</summary>
+    private void Advance(ref Position p, int s, bool reverse)
+    {
+        p.Step = reverse ? _layout.Steps - 1 - s : s;
+        p.Index = s;
+        p.Rows = _layout.BatchAt(p.Step);
+        p.Carried = s == 0 ? 0 : Math.Min(p.Rows, _layout.BatchAt(p.Previous));
+    }
+
+    /// <summary>Batch rows <c>[chunk · R, chunk · R + R)</c> (R = <see cref="_rowsPerChunk"/>) through every step of the layer.</summary>
+    private void RunRows(int chunk)
+    {
+        int first = chunk * _rowsPerChunk, end = Math.Min(first + _rowsPerChunk, _batch), steps = _layout.Steps;
+        bool projects = _weights!.WeightHr.Length > 0;
+        ref Position p = ref _lanes[chunk];
+        p.Previous = -1;
+        for (int s = 0; s < steps; s++)
+        {
+            if (s % _projectionSteps == 0)
+            {
+                ProjectRows(ref p, s, Math.Min(steps, s + _projectionSteps), first, end);
+            }
+
+            Advance(ref p, s, _reverse);
+            int rowEnd = Math.Min(end, p.Rows);
+            if (rowEnd > first)
+            {
+                if (p.Carried > 0 && p.Carried < p.Rows)
+                {
+                    GatherPrevious(ref p, first, rowEnd);
+                }
+
+                Step(ref p, first, rowEnd - first, 0, PackedGemm.Panels(_weights.HiddenSize));
+                if (projects)
+                {
+                    ProjectOutput(ref p, first, rowEnd - first);
+                }
+            }
+
+            p.Previous = p.Step;
+        }
+    }
+
+    /// <summary>
+    /// The input projection of batch rows <c>[first, end)</c> of run steps <c>[from, to)</c>: one product per step
+    /// and group of column panels, the steps inside, so that a group of <c>W_ih</c> (up to <see cref="ProjectionGroupBytes"/>)
+    /// is read from memory once for all the steps.
+    /// </summary>
+    private void ProjectRows(ref Position p, int from, int to, int first, int end)
+    {
+        PackedDirection w = _weights!;
+        int steps = _layout.Steps, columns = w.GateColumns, panels = PackedGemm.Panels(columns);
+        int group = Math.Max(1, ProjectionGroupBytes / (PackedGemm.PanelWidth * Math.Max(1, w.InputSize) * sizeof(float)));
+        p.ProjectionFirst = _layout.Offset(_reverse ? steps - to : from);
+        for (int panel = 0; panel < panels; panel += group)
+        {
+            for (int s = from; s < to; s++)
+            {
+                int t = _reverse ? steps - 1 - s : s;
+                int rows = Math.Min(end, _layout.BatchAt(t)) - first;
+                if (rows > 0)
+                {
+                    int row = _layout.Offset(t) + first;
+                    PackedGemm.Multiply(
+                        _buffers.Input.Span[(row * w.InputSize)..], w.InputSize, w.WeightIh, w.BiasIh, default, 0,
+                        _buffers.InputGates.Span[((row - p.ProjectionFirst) * columns)..], columns, rows, columns, w.InputSize,
+                        panel, Math.Min(panels, panel + group));
+                }
+            }
+        }
+    }
+
     private void Execute(HelperTeam? team, int chunks)
     {
         if (team is null || chunks == 1)
@@ -444,6 +524,28 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         {
             team.Run(this, chunks);
         }
+    }
+
+    /// <summary>Where a run of steps is: the step, how many rows it runs and where their previous states are.</summary>
+    private struct Position
+    {
+        /// <summary>The step <c>t</c>.</summary>
+        public int Step;
+
+        /// <summary>How many steps ran before it.</summary>
+        public int Index;
+
+        /// <summary>The rows step <see cref="Step"/> runs.</summary>
+        public int Rows;
+
+        /// <summary>How many of them continue from the step before (the rest start from h0).</summary>
+        public int Carried;
+
+        /// <summary>The step run before, or −1.</summary>
+        public int Previous;
+
+        /// <summary>The layout row whose input projection is at the start of the gates buffer.</summary>
+        public int ProjectionFirst;
     }
 }
 
