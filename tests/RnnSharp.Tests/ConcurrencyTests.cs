@@ -126,7 +126,7 @@ public sealed class ConcurrencyTests
     }
 
     [Theory]
-    [InlineData("RNN", 40, 300, 1, 1)]  // steps split over threads by panels of hidden units
+    [InlineData("RNN", 40, 300, 1, 1)]  // blocks of batch rows, each taken through every step by one thread
     [InlineData("LSTM", 16, 256, 2, 2)] // two directions at once, one per thread; the reverse one gathers h0/c0 rows
     [InlineData("GRU", 24, 200, 2, 2)]
     public void ForwardBackward_PackedSequence_TwoThreadsVersusOne_GivesIdenticalBits(string kind, int batch, int hidden, int layers, int directions)

@@ -103,75 +103,42 @@ internal sealed partial class PackedRecurrentLayer
             }
         }
 
-        for (int i = 0; i < steps; i++)
+        var args = new BackwardSteps
         {
-            // The forward's steps in reverse. Step t runs rows [0, n); the first `carried` of them continued from the
-            // previous step of the forward (t ∓ 1), the rest started from h0 (all of them at the forward's first step).
-            int t = reverse ? i : steps - 1 - i;
-            int previous = reverse ? t + 1 : t - 1;
-            int n = layout.BatchAt(t), offset = layout.Offset(t);
-            int carried = Math.Min(n, layout.BatchAt(previous));
-
-            // Rows whose sequence ends at this step (forwards: [BatchAt(t + 1), n); backwards: all, at t = 0) get
-            // their output gradient here; the others got it in the previous iteration's product epilogue.
-            int ending = reverse ? (i == 0 ? 0 : n) : Math.Min(n, layout.BatchAt(t + 1));
-            AddOutputGradient(saved, t, state, dh.Span, state, ending, n);
-            if (projects)
-            {
-                // h_t = m_t · W_hrᵀ: dm_t = dh_t · W_hr, and dh_t is kept for dW_hr.
-                dh.Span[..(n * state)].CopyTo(dhAll.Span.Slice(offset * state, n * state));
-                ChunkedGemm.Multiply(team, dh, state, weightHr, default, 0, dm, hidden, n, hidden, state, byPanels: true);
-            }
-
-            ReadOnlyMemory<float> hPrevious = PreviousStates(
-                saved, layout, previous, carried, n, state, hidden, cell.HasCellState, gather, out int hPreviousStride, out ReadOnlyMemory<float> cPrevious);
-            ChunkedCellBackward.Run(
-                cell,
-                new CellBackwardBuffers
-                {
-                    GradH = projects ? dm : dh,
-                    GradC = dc,
-                    H = saved.Hidden[((offset * saved.Width) + saved.ColumnOffset)..],
-                    HStride = saved.Width,
-                    HPrevious = hPrevious,
-                    HPreviousStride = hPreviousStride,
-                    CPrevious = cPrevious,
-                    C = !cell.HasCellState ? default : saved.Cells.Slice(offset * hidden, n * hidden),
-                    Saved = savedWidth == 0 ? default : saved.CellSaved.Slice(offset * savedWidth, n * savedWidth),
-                    GradInputGates = dInputGates.Slice(offset * columns, n * columns),
-                    GradHiddenGates = separate ? dHiddenGates.Slice(offset * columns, n * columns) : default,
-                    GradHPreviousDirect = separate ? direct : default,
-                    Batch = n,
-                    Hidden = hidden,
-                },
-                team);
-
-            // dh_(t∓1) = (dHg_t · W_hh) + dout_(t∓1) [+ the cell's direct share], the addition in the GEMM's epilogue,
-            // for the carried rows; the rows that started from h0 get dh0 = dHg_t · W_hh [+ the direct share].
-            ReadOnlyMemory<float> dStep = dHiddenGates.Slice(offset * columns, n * columns);
-            if (carried > 0)
-            {
-                ReadOnlyMemory<float> addend = default;
-                int ldAddend = 0;
-                if (separate)
-                {
-                    AddOutputGradient(saved, previous, state, direct.Span, hidden, 0, carried);
-                    (addend, ldAddend) = (direct, hidden);
-                }
-                else if (!saved.GradOutput.IsEmpty)
-                {
-                    (addend, ldAddend) = (saved.GradOutput[((layout.Offset(previous) * saved.Width) + saved.ColumnOffset)..], saved.Width);
-                }
-
-                ChunkedGemm.Multiply(team, dStep, columns, weightHh, addend, ldAddend, dh, state, carried, state, columns, byPanels: true);
-            }
-
-            if (carried < n && !gradients.H0.IsEmpty)
-            {
-                ChunkedGemm.Multiply(
-                    team, dStep[(carried * columns)..], columns, weightHh, separate ? direct[(carried * hidden)..] : default,
-                    separate ? hidden : 0, gradients.H0[(carried * state)..], state, n - carried, state, columns, byPanels: true);
-            }
+            Cell = cell,
+            Layout = layout,
+            State = state,
+            Hidden = hidden,
+            Width = saved.Width,
+            ColumnOffset = saved.ColumnOffset,
+            Reverse = reverse,
+            GradOutput = saved.GradOutput,
+            Outputs = saved.Hidden,
+            Cells = saved.Cells,
+            CellSaved = saved.CellSaved,
+            H0 = saved.H0,
+            C0 = saved.C0,
+            WeightHh = weightHh,
+            WeightHr = weightHr,
+            GradH = dh,
+            GradC = dc,
+            Direct = direct,
+            GradM = dm,
+            GradHAll = dhAll,
+            Gather = gather,
+            GradInputGates = dInputGates,
+            GradHiddenGates = dHiddenGates,
+            GradH0 = gradients.H0,
+        };
+        int threads = team is null ? 1 : team.Helpers + 1;
+        if ((threads > 1 && 2.0 * batch * columns * state >= ParallelStepFlops && batch >= RowBlock * threads) || t_testRowBlock > 0)
+        {
+            // As the forward: each thread takes its own batch rows back through every step, with no hand-off.
+            RowsBackward.Run(args, team, t_testRowBlock > 0 ? t_testRowBlock : RowsPerChunk(batch, threads));
+        }
+        else
+        {
+            args.Run(0, batch, team);
         }
 
         if (!gradients.C0.IsEmpty)
@@ -249,51 +216,6 @@ internal sealed partial class PackedRecurrentLayer
         }
     }
 
-    /// <summary>
-    /// <c>h_(t−1)</c> (with its row stride) and <c>c_(t−1)</c> of step <c>t</c>'s <paramref name="n"/> rows, as the
-    /// forward read them: the previous step's, h0/c0 (empty for zeros) where none was carried, or both put together in
-    /// <paramref name="gather"/> when a reverse variable-length step starts sequences.
-    /// </summary>
-    private static ReadOnlyMemory<float> PreviousStates(
-        in RecurrentLayerSaved saved, StepLayout layout, int previous, int carried, int n, int state, int hidden, bool cells,
-        Memory<float> gather, out int hStride, out ReadOnlyMemory<float> cPrevious)
-    {
-        hStride = state;
-        cPrevious = default;
-        if (carried == 0)
-        {
-            cPrevious = cells ? saved.C0 : default;
-            return saved.H0;
-        }
-
-        ReadOnlyMemory<float> h = saved.Hidden[((layout.Offset(previous) * saved.Width) + saved.ColumnOffset)..];
-        ReadOnlyMemory<float> c = cells ? saved.Cells.Slice(layout.Offset(previous) * hidden, carried * hidden) : default;
-        if (carried == n)
-        {
-            hStride = saved.Width;
-            cPrevious = c;
-            return h;
-        }
-
-        Span<float> hg = gather.Span[..(n * state)];
-        ReadOnlySpan<float> hRows = h.Span;
-        for (int row = 0; row < carried; row++)
-        {
-            hRows.Slice(row * saved.Width, state).CopyTo(hg.Slice(row * state, state));
-        }
-
-        CopyInitialRows(saved.H0.Span, carried * state, hg[(carried * state)..]);
-        if (cells)
-        {
-            Memory<float> cg = gather.Slice(layout.Batch * state, n * hidden);
-            c.Span.CopyTo(cg.Span);
-            CopyInitialRows(saved.C0.Span, carried * hidden, cg.Span[(carried * hidden)..]);
-            cPrevious = cg;
-        }
-
-        return gather[..(n * state)];
-    }
-
     /// <summary>Rows of h0 or c0 from element <paramref name="start"/> on, or zeros when the caller gave none.</summary>
     private static void CopyInitialRows(ReadOnlySpan<float> initial, int start, Span<float> destination)
     {
@@ -343,26 +265,6 @@ internal sealed partial class PackedRecurrentLayer
         else
         {
             PackedGemm.PackTransposedRows(h0[(first * state)..], state, count, state, rows, kOffset, packed);
-        }
-    }
-
-    /// <summary>
-    /// <c>destination[rows first..end] += dout_t</c>, this direction's columns of step <paramref name="t"/>'s output
-    /// gradient (rows <paramref name="size"/> apart in <paramref name="destination"/>).
-    /// </summary>
-    private static void AddOutputGradient(in RecurrentLayerSaved saved, int t, int state, Span<float> destination, int size, int first, int end)
-    {
-        if (saved.GradOutput.IsEmpty)
-        {
-            return;
-        }
-
-        ReadOnlySpan<float> gradOutput = saved.GradOutput.Span;
-        int offset = saved.Layout.Offset(t);
-        for (int n = first; n < end; n++)
-        {
-            Span<float> row = destination.Slice(n * size, size);
-            TensorPrimitives.Add(row, gradOutput.Slice(((offset + n) * saved.Width) + saved.ColumnOffset, state), row);
         }
     }
 }

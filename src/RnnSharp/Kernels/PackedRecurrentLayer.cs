@@ -9,8 +9,9 @@ namespace RnnSharp.Kernels;
 /// <c>W_hr</c> per step.
 /// </summary>
 /// <remarks>
-/// Each GEMM is cut into chunks — row blocks for the projection; for a step, blocks of batch rows when every thread
-/// gets at least 8, else column panels (of hidden units) — that a <see cref="HelperTeam"/> spreads over threads. A chunk computes whole output elements, so the split never
+/// When every thread gets at least 8 batch rows, the layer is cut into blocks of batch rows, each run through every
+/// step by one thread of a <see cref="HelperTeam"/>; otherwise each GEMM is cut into chunks — row blocks for the
+/// projection, column panels (of hidden units) for a step — that the team spreads over threads. A chunk computes whole output elements, so the split never
 /// changes a result. One instance per calling thread holds the call's buffers while it runs; nothing is allocated.
 /// </remarks>
 internal sealed partial class PackedRecurrentLayer : IChunkedWork
@@ -46,6 +47,13 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
 
     [ThreadStatic]
     private static PackedRecurrentLayer? t_instance;
+
+    /// <summary>
+    /// For tests: when positive, this thread's layers (forward and backward) are split by blocks of this many batch
+    /// rows whatever their size and thread count, run one after another without helpers — the same bits as unsplit.
+    /// </summary>
+    [ThreadStatic]
+    internal static int t_testRowBlock;
 
     private LayerBuffers _buffers;
     private PackedDirection? _weights;
@@ -374,11 +382,11 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         // meet in a recurrent layer, so each thread runs its own rows through every step — their projection, product,
         // gate math — with no hand-off between steps, and no state crosses between cores. Every thread reads all of
         // W_hh, which costs less than the exchange.
-        if (parallelSteps && _batch >= RowBlock * threads)
+        if ((parallelSteps && _batch >= RowBlock * threads) || t_testRowBlock > 0)
         {
             _reverse = reverse;
             _projectionSteps = projectionSteps;
-            _rowsPerChunk = ((((_batch + threads - 1) / threads) + RowBlock - 1) / RowBlock) * RowBlock;
+            _rowsPerChunk = t_testRowBlock > 0 ? t_testRowBlock : RowsPerChunk(_batch, threads);
             int chunks = (_batch + _rowsPerChunk - 1) / _rowsPerChunk;
             if (_lanes.Length < chunks)
             {
@@ -441,6 +449,9 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
             }
         }
     }
+
+    /// <summary>Batch rows per block of a layer split by rows over <paramref name="threads"/>: whole row blocks of the GEMM.</summary>
+    private static int RowsPerChunk(int batch, int threads) => ((((batch + threads - 1) / threads) + RowBlock - 1) / RowBlock) * RowBlock;
 
     /// <summary>Moves <paramref name="p"/> to the <paramref name="s"/>-th step run.</summary>
     private void Advance(ref Position p, int s, bool reverse)
