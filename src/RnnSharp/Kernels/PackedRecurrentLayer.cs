@@ -11,8 +11,9 @@ namespace RnnSharp.Kernels;
 /// <remarks>
 /// When every thread gets at least 8 batch rows, the layer is cut into blocks of batch rows, each run through every
 /// step by one thread of a <see cref="HelperTeam"/>; otherwise each GEMM is cut into chunks — row blocks for the
-/// projection, column panels (of hidden units) for a step — that the team spreads over threads. A chunk computes whole output elements, so the split never
-/// changes a result. One instance per calling thread holds the call's buffers while it runs; nothing is allocated.
+/// projection, column panels (of hidden units) for a step — that the team spreads over threads. A chunk computes
+/// whole output elements, so the split never changes a result. One instance per calling thread holds the call's
+/// buffers while it runs; nothing is allocated once warm.
 /// </remarks>
 internal sealed partial class PackedRecurrentLayer : IChunkedWork
 {
@@ -42,7 +43,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
     /// <summary>A layer split by batch rows projects its input a group of <c>W_ih</c>'s column panels of at most this many bytes at a time (half the L2 of a Zen 4 core).</summary>
     private const int ProjectionGroupBytes = 512 << 10;
 
-    /// <summary>Batch rows per chunk of a step split by rows: a multiple of the GEMM's widest row block.</summary>
+    /// <summary>The GEMM's widest row block: a layer split by batch rows gives each thread a multiple of it, and only when every thread gets one.</summary>
     private const int RowBlock = PackedGemm.BlockRows512;
 
     [ThreadStatic]
