@@ -216,9 +216,9 @@ internal sealed partial class PackedRecurrentLayer
             }
 
             CopyInitialRows(H0.Span, carriedEnd * state, hg[(carriedEnd * state)..(last * state)]);
-            Memory<float> cg = Gather.Slice(Layout.Batch * state, n * hidden);
             if (cells)
             {
+                Memory<float> cg = Gather.Slice(Layout.Batch * state, n * hidden);
                 c.Span[(first * hidden)..(carriedEnd * hidden)].CopyTo(cg.Span[(first * hidden)..]);
                 CopyInitialRows(C0.Span, carriedEnd * hidden, cg.Span[(carriedEnd * hidden)..(last * hidden)]);
                 cPrevious = cg;

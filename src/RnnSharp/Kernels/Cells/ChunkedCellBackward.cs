@@ -3,7 +3,9 @@ namespace RnnSharp.Kernels;
 /// <summary>
 /// One time step's <see cref="RecurrentCellKernel.Backward"/> cut into blocks of whole batch rows that a
 /// <see cref="HelperTeam"/> shares (the caller takes part). Rows are independent and each is computed by the same
-/// loops over its units as when the cell runs alone, so results do not depend on the thread count.
+/// loops over its units as when the cell runs alone, so results do not depend on the thread count. Used by a backward
+/// whose batch is too small to give every thread 8 rows of its own (see <see cref="PackedRecurrentLayer"/>): a larger
+/// one takes each thread's rows through every step without a round per step.
 /// </summary>
 internal sealed class ChunkedCellBackward : IChunkedWork
 {

@@ -323,8 +323,9 @@ public abstract class RnnBase : Module
         ReadOnlySpan<long> sorted = input.SortedIndices is { } s ? s.AsReadOnlyInt64Span() : default;
         ReadOnlySpan<long> unsorted = input.UnsortedIndices is { } u ? u.AsReadOnlyInt64Span() : default;
         int stateLength = states * batch * state, cellLength = states * batch * HiddenSize;
-        int[] offsets = ArrayPool<int>.Shared.Rent(batchSizes.Length + 1);
-        int[] positions = ArrayPool<int>.Shared.Rent(batch);
+        // One rented block for the step offsets and the gather positions (as RecurrentStack.Run rents one block): two
+        // rentals of one size class would take the second from the pool's per-core stack, which other threads share.
+        int[] offsets = ArrayPool<int>.Shared.Rent(batchSizes.Length + 1 + batch);
         float[] scratch = ArrayPool<float>.Shared.Rent(2 * (stateLength + cellLength));
         try
         {
@@ -332,7 +333,7 @@ public abstract class RnnBase : Module
             Memory<float> h0Sorted = scratch.AsMemory(0, stateLength), c0Sorted = scratch.AsMemory(stateLength, cellLength);
             Memory<float> hNSorted = scratch.AsMemory(stateLength + cellLength, stateLength);
             Memory<float> cNSorted = scratch.AsMemory((2 * stateLength) + cellLength, cellLength);
-            Span<int> order = positions.AsSpan(0, batch);
+            Span<int> order = offsets.AsSpan(batchSizes.Length + 1, batch);
             ReadOnlyMemory<float> h0Run = h0 is null ? default : Permute(h0.AsReadOnlyMemory(), sorted, states, state, order, h0Sorted);
             ReadOnlyMemory<float> c0Run = c0 is null ? default : Permute(c0.AsReadOnlyMemory(), sorted, states, HiddenSize, order, c0Sorted);
             Memory<float> hNRun = unsorted.IsEmpty ? hN.AsMemory() : hNSorted;
@@ -352,7 +353,6 @@ public abstract class RnnBase : Module
         finally
         {
             ArrayPool<float>.Shared.Return(scratch);
-            ArrayPool<int>.Shared.Return(positions);
             ArrayPool<int>.Shared.Return(offsets);
         }
     }
