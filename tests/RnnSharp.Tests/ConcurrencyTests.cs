@@ -261,6 +261,60 @@ public sealed class ConcurrencyTests
         }
     }
 
+    [Fact]
+    public void ForwardInto_FirstCallWithHelpersAfterWarmingUpWithout_AllocatesNothing()
+    {
+        // A thread that warms up while another call holds every helper runs its layers unsplit; when helpers come free
+        // its layers are split by batch rows (40 rows: one block per thread). That first split must not allocate:
+        // under parallel tests this made Forward_IntoCallerTensorsOnceWarm_AllocatesNothing fail now and then (72 B).
+        // On one core there are no helpers and both phases run unsplit.
+        var lstm = new Lstm(64, 256, generator: new Generator(1));
+        lstm.Eval();
+        Tensor input = Torch.Rand([8, 40, 64], new Generator(2));
+        var output = Tensor.Zeros([8, 40, 256]);
+        var hN = Tensor.Zeros([1, 40, 256]);
+        var cN = Tensor.Zeros([1, 40, 256]);
+        using var warm = new ManualResetEventSlim();
+        using var helpersFree = new ManualResetEventSlim();
+        long allocated = -1;
+        bool hadHelpers = false;
+        var worker = new Thread(() =>
+        {
+            using IDisposable noGrad = Torch.NoGrad();
+            for (int i = 0; i < 5; i++)
+            {
+                lstm.Forward(input, null, output, hN, cN);
+            }
+
+            warm.Set();
+            helpersFree.Wait();
+            HelperTeam? probe = HelperTeam.TryAcquire(1);
+            hadHelpers = probe is not null;
+            probe?.Release();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                lstm.Forward(input, null, output, hN, cN);
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        WithThreads(Environment.ProcessorCount, () =>
+        {
+            HelperTeam? held = HelperTeam.TryAcquire(Environment.ProcessorCount - 1);
+            worker.Start();
+            warm.Wait();
+            held?.Release();
+            helpersFree.Set();
+            worker.Join();
+            return 0;
+        });
+
+        hadHelpers.Should().Be(Environment.ProcessorCount > 1);
+        allocated.Should().Be(0);
+    }
+
     private static RnnOutput IntoFresh(Rnn rnn, Tensor input, RnnOutput like)
     {
         var output = Tensor.Zeros(like.Output.Shape.ToArray());

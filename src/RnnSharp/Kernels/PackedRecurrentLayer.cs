@@ -66,7 +66,14 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
 
     private Phase _phase;
     private Position _shared;
-    private Position[] _lanes = [];
+
+    /// <summary>
+    /// Each row block's step position. A layer has at most one block per thread, so this is sized once, with the
+    /// thread's instance: a thread that first gets helpers long after its first call still allocates nothing (only the
+    /// tests' <see cref="t_testRowBlock"/> can ask for more).
+    /// </summary>
+    private Position[] _lanes = new Position[Environment.ProcessorCount];
+
     private bool _reverse;
     private int _projectionSteps;
     private int _panelsPerChunk;
@@ -391,7 +398,7 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
             int chunks = (_batch + _rowsPerChunk - 1) / _rowsPerChunk;
             if (_lanes.Length < chunks)
             {
-                _lanes = new Position[Math.Max(chunks, Environment.ProcessorCount)];
+                _lanes = new Position[chunks];
             }
 
             _phase = Phase.Rows;
