@@ -45,56 +45,72 @@ internal sealed class GruCellKernel : RecurrentCellKernel
     }
 
     /// <summary>
-    /// The gate math in one pass over the units of each batch row, r, z, n and <c>h_t</c> in registers: the same
-    /// operations in the same order as <see cref="ForwardSpans"/>, so the same bits (with
-    /// <see cref="SigmoidKernel.Lane"/> in the scalar tail). Writes r, z, n and h_n only when recording.
+    /// The gate math of each batch row in three passes over its units: r, then z (each written over its gate of the
+    /// step product, or into the saved values when recording), then n and <c>h_t</c>. The same operations in the same
+    /// order as <see cref="ForwardSpans"/>, so the same bits (with <see cref="SigmoidKernel.Lane"/> in the scalar tail).
+    /// Short loop bodies whose iterations the core runs side by side, as <see cref="LstmCellKernel.ForwardFused"/>'s.
     /// </summary>
     internal static void ForwardFused(in CellForward step, int unitStart, int unitEnd)
     {
-        for (int row = 0; row < step.Batch; row++)
+        int j = ForwardLanes<Lanes512>(step, unitStart, unitEnd);
+        j = ForwardLanes<Lanes256>(step, j, unitEnd);
+        if (j < unitEnd)
         {
-            int j = ForwardLanes<Lanes512>(step, row, unitStart, unitEnd);
-            j = ForwardLanes<Lanes256>(step, row, j, unitEnd);
-            ForwardRow(step, row, j, unitEnd);
+            for (int row = 0; row < step.Batch; row++)
+            {
+                ForwardRow(step, row, j, unitEnd);
+            }
         }
     }
 
-    /// <summary>Units from <paramref name="unitStart"/> of batch row <paramref name="row"/>, whole vectors of <typeparamref name="T"/>; returns where they stop.</summary>
-    private static int ForwardLanes<T>(in CellForward step, int row, int unitStart, int unitEnd)
+    /// <summary>
+    /// Units from <paramref name="unitStart"/> of every batch row, as many as fill whole vectors of
+    /// <typeparamref name="T"/>; returns where they stop.
+    /// </summary>
+    private static int ForwardLanes<T>(in CellForward step, int unitStart, int unitEnd)
         where T : struct, IFloatLanes<T>
     {
-        int hidden = step.Hidden, units = unitEnd - unitStart, width = 3 * hidden;
-        if (!T.IsHardwareAccelerated || units < T.Count)
+        int hidden = step.Hidden, width = 3 * hidden;
+        int whole = (unitEnd - unitStart) / T.Count * T.Count;
+        if (!T.IsHardwareAccelerated || whole == 0)
         {
             return unitStart;
         }
 
         bool keep = !step.Saved.IsEmpty;
-        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden);
-        ref float hg = ref MemoryMarshal.GetReference(step.Gates.Slice((row * width) + unitStart, width - unitStart));
-        ref float xg = ref MemoryMarshal.GetReference(step.InputGates.Slice((row * width) + unitStart, width - unitStart));
-        ref float saved = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((row * 4 * hidden) + unitStart, (4 * hidden) - unitStart)) : ref hg;
-        ref float hPrevious = ref MemoryMarshal.GetReference(step.HPrevious.Slice((row * step.HPreviousStride) + unitStart, units));
-        ref float h = ref MemoryMarshal.GetReference(step.H.Slice((row * step.HStride) + unitStart, units));
-        nuint j = 0;
-        for (; (int)j <= units - T.Count; j += (nuint)T.Count)
+        nuint zGate = (nuint)hidden, nGate = (nuint)(2 * hidden), hnSlot = (nuint)(3 * hidden), end = (nuint)whole, lanes = (nuint)T.Count;
+        for (int row = 0; row < step.Batch; row++)
         {
-            T r = T.Sigmoid(T.Load(ref hg, j) + T.Load(ref xg, j));
-            T z = T.Sigmoid(T.Load(ref hg, zGate + j) + T.Load(ref xg, zGate + j));
-            T hn = T.Load(ref hg, nGate + j);
-            T n = T.Tanh(T.Load(ref xg, nGate + j) + (hn * r));
-            if (keep)
+            ref float hg = ref MemoryMarshal.GetReference(step.Gates.Slice((row * width) + unitStart, width - unitStart));
+            ref float xg = ref MemoryMarshal.GetReference(step.InputGates.Slice((row * width) + unitStart, width - unitStart));
+            ref float activated = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((row * 4 * hidden) + unitStart, (4 * hidden) - unitStart)) : ref hg;
+            for (nuint j = 0; j < end; j += lanes)
             {
-                r.Store(ref saved, j);
-                z.Store(ref saved, zGate + j);
-                n.Store(ref saved, nGate + j);
-                hn.Store(ref saved, hnSlot + j);
+                T.Sigmoid(T.Load(ref hg, j) + T.Load(ref xg, j)).Store(ref activated, j);
             }
 
-            (((T.Load(ref hPrevious, j) - n) * z) + n).Store(ref h, j);
+            for (nuint j = zGate; j < zGate + end; j += lanes)
+            {
+                T.Sigmoid(T.Load(ref hg, j) + T.Load(ref xg, j)).Store(ref activated, j);
+            }
+
+            ref float hPrevious = ref MemoryMarshal.GetReference(step.HPrevious.Slice((row * step.HPreviousStride) + unitStart, whole));
+            ref float h = ref MemoryMarshal.GetReference(step.H.Slice((row * step.HStride) + unitStart, whole));
+            for (nuint j = 0; j < end; j += lanes)
+            {
+                T hn = T.Load(ref hg, nGate + j);
+                T n = T.Tanh(T.Load(ref xg, nGate + j) + (hn * T.Load(ref activated, j)));
+                if (keep)
+                {
+                    n.Store(ref activated, nGate + j);
+                    hn.Store(ref activated, hnSlot + j);
+                }
+
+                (((T.Load(ref hPrevious, j) - n) * T.Load(ref activated, zGate + j)) + n).Store(ref h, j);
+            }
         }
 
-        return unitStart + (int)j;
+        return unitStart + whole;
     }
 
     /// <summary>

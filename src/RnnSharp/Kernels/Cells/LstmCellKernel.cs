@@ -44,57 +44,82 @@ internal sealed class LstmCellKernel : RecurrentCellKernel
     }
 
     /// <summary>
-    /// The gate math in one pass over the units of each batch row, the four gates, <c>c_t</c> and <c>h_t</c> in
-    /// registers: the same operations in the same order as <see cref="ForwardSpans"/>, so the same bits (with
-    /// <see cref="SigmoidKernel.Lane"/> in the scalar tail). Writes the activated gates only when recording.
+    /// The gate math of each batch row in two passes over its units: one short loop per gate writes the activated gate
+    /// (over the raw one, or into the saved values when recording), then one loop forms <c>c_t</c> and <c>h_t</c>.
+    /// The same operations in the same order as <see cref="ForwardSpans"/>, so the same bits (with
+    /// <see cref="SigmoidKernel.Lane"/> in the scalar tail).
     /// </summary>
+    /// <remarks>
+    /// One loop body with all of the gate math was 27% slower (33.5 against 24.6 ns per 16 units, LSTM small on
+    /// AVX-512): its <c>tanh(c_t)</c> waits on all four gates, and that chain is longer than the core can look ahead,
+    /// while the loops of one gate each run their independent iterations side by side. The activated gates make one
+    /// round trip through L1.
+    /// </remarks>
     internal static void ForwardFused(in CellForward step, int unitStart, int unitEnd)
     {
-        for (int n = 0; n < step.Batch; n++)
+        int j = ForwardLanes<Lanes512>(step, unitStart, unitEnd);
+        j = ForwardLanes<Lanes256>(step, j, unitEnd);
+        if (j < unitEnd)
         {
-            int j = ForwardLanes<Lanes512>(step, n, unitStart, unitEnd);
-            j = ForwardLanes<Lanes256>(step, n, j, unitEnd);
-            ForwardRow(step, n, j, unitEnd);
+            for (int n = 0; n < step.Batch; n++)
+            {
+                ForwardRow(step, n, j, unitEnd);
+            }
         }
     }
 
-    /// <summary>Units from <paramref name="unitStart"/> of batch row <paramref name="n"/>, whole vectors of <typeparamref name="T"/>; returns where they stop.</summary>
-    private static int ForwardLanes<T>(in CellForward step, int n, int unitStart, int unitEnd)
+    /// <summary>
+    /// Units from <paramref name="unitStart"/> of every batch row, as many as fill whole vectors of
+    /// <typeparamref name="T"/>; returns where they stop. One call for all rows, so the constants of σ and tanh are
+    /// loaded into registers once.
+    /// </summary>
+    private static int ForwardLanes<T>(in CellForward step, int unitStart, int unitEnd)
         where T : struct, IFloatLanes<T>
     {
-        int hidden = step.Hidden, units = unitEnd - unitStart, width = 4 * hidden;
-        if (!T.IsHardwareAccelerated || units < T.Count)
+        int hidden = step.Hidden, width = 4 * hidden;
+        int whole = (unitEnd - unitStart) / T.Count * T.Count;
+        if (!T.IsHardwareAccelerated || whole == 0)
         {
             return unitStart;
         }
 
-        bool keep = !step.Saved.IsEmpty;
-        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden);
-        Span<float> aRow = step.Gates.Slice((n * width) + unitStart, width - unitStart);
-        ref float a = ref MemoryMarshal.GetReference(aRow);
-        ref float kept = ref keep ? ref MemoryMarshal.GetReference(step.Saved.Slice((n * width) + unitStart, width - unitStart)) : ref a;
-        ref float cPrevious = ref MemoryMarshal.GetReference(step.CPrevious.Slice((n * hidden) + unitStart, units));
-        ref float c = ref MemoryMarshal.GetReference(step.C.Slice((n * hidden) + unitStart, units));
-        ref float h = ref MemoryMarshal.GetReference(step.H.Slice((n * step.HStride) + unitStart, units));
-        nuint j = 0;
-        for (; (int)j <= units - T.Count; j += (nuint)T.Count)
+        nuint fGate = (nuint)hidden, gGate = (nuint)(2 * hidden), oGate = (nuint)(3 * hidden), end = (nuint)whole, lanes = (nuint)T.Count;
+        for (int n = 0; n < step.Batch; n++)
         {
-            T i = T.Sigmoid(T.Load(ref a, j)), f = T.Sigmoid(T.Load(ref a, fGate + j));
-            T g = T.Tanh(T.Load(ref a, gGate + j)), o = T.Sigmoid(T.Load(ref a, oGate + j));
-            if (keep)
+            ref float a = ref MemoryMarshal.GetReference(step.Gates.Slice((n * width) + unitStart, width - unitStart));
+            ref float activated = ref step.Saved.IsEmpty ? ref a : ref MemoryMarshal.GetReference(step.Saved.Slice((n * width) + unitStart, width - unitStart));
+            for (nuint j = 0; j < end; j += lanes)
             {
-                i.Store(ref kept, j);
-                f.Store(ref kept, fGate + j);
-                g.Store(ref kept, gGate + j);
-                o.Store(ref kept, oGate + j);
+                T.Sigmoid(T.Load(ref a, j)).Store(ref activated, j);
             }
 
-            T cell = (f * T.Load(ref cPrevious, j)) + (i * g);
-            cell.Store(ref c, j);
-            (o * T.Tanh(cell)).Store(ref h, j);
+            for (nuint j = fGate; j < fGate + end; j += lanes)
+            {
+                T.Sigmoid(T.Load(ref a, j)).Store(ref activated, j);
+            }
+
+            for (nuint j = gGate; j < gGate + end; j += lanes)
+            {
+                T.Tanh(T.Load(ref a, j)).Store(ref activated, j);
+            }
+
+            for (nuint j = oGate; j < oGate + end; j += lanes)
+            {
+                T.Sigmoid(T.Load(ref a, j)).Store(ref activated, j);
+            }
+
+            ref float cPrevious = ref MemoryMarshal.GetReference(step.CPrevious.Slice((n * hidden) + unitStart, whole));
+            ref float c = ref MemoryMarshal.GetReference(step.C.Slice((n * hidden) + unitStart, whole));
+            ref float h = ref MemoryMarshal.GetReference(step.H.Slice((n * step.HStride) + unitStart, whole));
+            for (nuint j = 0; j < end; j += lanes)
+            {
+                T cell = (T.Load(ref activated, fGate + j) * T.Load(ref cPrevious, j)) + (T.Load(ref activated, j) * T.Load(ref activated, gGate + j));
+                cell.Store(ref c, j);
+                (T.Load(ref activated, oGate + j) * T.Tanh(cell)).Store(ref h, j);
+            }
         }
 
-        return unitStart + (int)j;
+        return unitStart + whole;
     }
 
     /// <summary>
