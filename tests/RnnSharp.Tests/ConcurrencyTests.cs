@@ -126,10 +126,12 @@ public sealed class ConcurrencyTests
     }
 
     [Theory]
-    [InlineData("RNN", 40, 300, 1, 1)]  // blocks of batch rows, each taken through every step by one thread
-    [InlineData("LSTM", 16, 256, 2, 2)] // two directions at once, one per thread; the reverse one gathers h0/c0 rows
-    [InlineData("GRU", 24, 200, 2, 2)]
-    public void ForwardBackward_PackedSequence_TwoThreadsVersusOne_GivesIdenticalBits(string kind, int batch, int hidden, int layers, int directions)
+    [InlineData("RNN", 40, 300, 1, 1, 12)]  // blocks of batch rows, each taken through every step by one thread
+    [InlineData("LSTM", 16, 256, 2, 2, 12)] // two directions at once, one per thread; the reverse one gathers h0/c0 rows
+    [InlineData("GRU", 24, 200, 2, 2, 12)]
+    [InlineData("RNN", 32, 512, 1, 1, 128)] // the input projection in chunks of 16 steps: threads must not share gate rows
+    [InlineData("LSTM", 32, 256, 2, 1, 64)] // chunks of 8 steps
+    public void ForwardBackward_PackedSequence_TwoThreadsVersusOne_GivesIdenticalBits(string kind, int batch, int hidden, int layers, int directions, int steps)
     {
         // Variable-length steps take helpers like dense ones: outputs, final states and every gradient keep their bits.
         RnnBase module = kind switch
@@ -138,8 +140,8 @@ public sealed class ConcurrencyTests
             "GRU" => new Gru(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
             _ => new Rnn(48, hidden, layers, bidirectional: directions == 2, generator: new Generator(3)),
         };
-        long[] lengths = [.. Enumerable.Range(0, batch).Select(b => 1L + ((b * 7) % 12))]; // unsorted, 1..12
-        Tensor padded = Torch.Rand([12, batch, 48], new Generator(4));
+        long[] lengths = [.. Enumerable.Range(0, batch).Select(b => 1L + ((b * 7) % steps))]; // unsorted, 1..steps
+        Tensor padded = Torch.Rand([steps, batch, 48], new Generator(4));
         Tensor[] Run()
         {
             module.ZeroGrad();

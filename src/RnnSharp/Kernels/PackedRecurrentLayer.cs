@@ -389,8 +389,13 @@ internal sealed partial class PackedRecurrentLayer : IChunkedWork
         // With at least a kernel row block (8 rows) per thread, the layer is split by batch rows: sequences never
         // meet in a recurrent layer, so each thread runs its own rows through every step — their projection, product,
         // gate math — with no hand-off between steps, and no state crosses between cores. Every thread reads all of
-        // W_hh, which costs less than the exchange.
-        if ((parallelSteps && _batch >= RowBlock * threads) || t_testRowBlock > 0)
+        // W_hh, which costs less than the exchange. The threads move through the steps at their own pace, each
+        // projecting its rows a chunk of steps at a time into the shared gates buffer. A dense layout puts row r of
+        // every step at a multiple of N plus r, so the blocks never share a slot; a variable layout (a packed sequence)
+        // puts a step's rows at its offset, and a block in one chunk would overwrite another's rows still in the
+        // previous chunk: it is split by rows only when one chunk covers every step.
+        bool rowsStayApart = !_layout.IsVariable || projectionSteps >= steps;
+        if ((parallelSteps && _batch >= RowBlock * threads && rowsStayApart) || t_testRowBlock > 0)
         {
             _reverse = reverse;
             _projectionSteps = projectionSteps;

@@ -74,7 +74,10 @@ internal readonly ref struct CellBackward
     /// <summary><c>(N, S)</c>: what the forward kept.</summary>
     public ReadOnlySpan<float> Saved { get; init; }
 
-    /// <summary>Receives <c>(N, G·H)</c>: the gradient of the step's input projection.</summary>
+    /// <summary>
+    /// Receives <c>(N, G·H)</c>: the gradient of the step's input projection. It must not overlap any input: the
+    /// LSTM cell parks <c>tanh(c_t)</c> in it before writing the gradients.
+    /// </summary>
     public Span<float> GradInputGates { get; init; }
 
     /// <summary>
