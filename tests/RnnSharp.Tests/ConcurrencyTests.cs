@@ -263,19 +263,23 @@ public sealed class ConcurrencyTests
         }
     }
 
-    [Fact]
-    public void ForwardInto_FirstCallWithHelpersAfterWarmingUpWithout_AllocatesNothing()
+    [Theory]
+    [InlineData(false)] // one direction: the layer is then split by batch rows (40 rows at two threads: a block each)
+    [InlineData(true)]  // two directions: they then run at once, one per thread, each with its own scratch
+    public void ForwardInto_FirstCallWithHelpersAfterWarmingUpWithout_AllocatesNothing(bool bidirectional)
     {
-        // A thread that warms up while another call holds every helper runs its layers unsplit; when helpers come free
-        // its layers are split by batch rows (40 rows at two threads: one block per thread). That first split must not allocate:
-        // under parallel tests this made Forward_IntoCallerTensorsOnceWarm_AllocatesNothing fail now and then (72 B).
-        // On one core there are no helpers and both phases run unsplit.
-        var lstm = new Lstm(64, 256, generator: new Generator(1));
+        // A thread that warms up while another call holds every helper runs its layers without one; when helpers come
+        // free it runs them another way, which must not allocate either. Under parallel tests this made
+        // Forward_IntoCallerTensorsOnceWarm_AllocatesNothing fail now and then (72 B: the blocks' positions) and
+        // Forward_PackedIntoCallerTensorsOnceWarm_AllocatesNothing once (1 MB: the second direction's scratch).
+        // On one core there are no helpers and both phases run alike.
+        int directions = bidirectional ? 2 : 1;
+        var lstm = new Lstm(64, 256, bidirectional: bidirectional, generator: new Generator(1));
         lstm.Eval();
         Tensor input = Torch.Rand([8, 40, 64], new Generator(2));
-        var output = Tensor.Zeros([8, 40, 256]);
-        var hN = Tensor.Zeros([1, 40, 256]);
-        var cN = Tensor.Zeros([1, 40, 256]);
+        var output = Tensor.Zeros([8, 40, directions * 256]);
+        var hN = Tensor.Zeros([directions, 40, 256]);
+        var cN = Tensor.Zeros([directions, 40, 256]);
         using var warm = new ManualResetEventSlim();
         using var helpersFree = new ManualResetEventSlim();
         long allocated = -1;

@@ -176,7 +176,14 @@ internal sealed class RecurrentStack
         bool pairDirections = directions == 2 && team is { Helpers: 1 };
         int inputTLength = transpose ? rows * InputSize : 0, outputTLength = transpose ? rows * width : 0;
         int layerOutLength = layerBuffers * rows * width;
-        int copies = pairDirections ? 2 : 1;
+        // Room for both directions' copies, and this thread's pair, whether or not a helper came: a thread that first
+        // gets a helper after warming up without one still allocates nothing (the block keeps its size class).
+        int copies = directions == 2 && packed is not null ? 2 : 1;
+        if (copies == 2)
+        {
+            DirectionPair.Reserve();
+        }
+
         // The packed engine projects the input a few steps at a time; the reference Elman kernel, all steps at once.
         int gatesLength = (packed is null ? rows : PackedRecurrentLayer.InputGatesRows(layout, columns)) * columns;
         int gatesTotal = copies * gatesLength;
@@ -365,6 +372,9 @@ internal sealed class RecurrentStack
         private StepLayout _layout;
         private int _width;
         private int _state;
+
+        /// <summary>Makes this thread's instance, so that <see cref="For"/> never allocates.</summary>
+        public static void Reserve() => t_pair ??= new DirectionPair();
 
         /// <summary>This thread's instance, set up for one layer.</summary>
         public static DirectionPair For(RecurrentCellKernel cell, StepLayout layout, int width, int state)
